@@ -1,0 +1,26 @@
+//! The private_chat wire protocol: every HTTP body, WebSocket frame and error
+//! code that crosses between the room server and its clients.
+//!
+//! The human-readable contract is `docs/protocol.md`; this crate is its
+//! machine-checked twin. It has no dependency beyond `serde`, so the server,
+//! the desktop shell and the wasm32 UI all compile the very same types.
+//!
+//! # Layout
+//! - [`http`]: request and response bodies of the REST routes.
+//! - [`events`]: WebSocket frames in both directions.
+//! - [`error`]: error codes and the `{"error", "message"}` body.
+//! - [`close`]: WebSocket close codes the server uses.
+//! - [`limits`]: default bounds the server enforces and clients respect.
+
+pub mod close;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod limits;
+
+pub use error::{ErrorBody, ErrorCode};
+pub use events::{ClientEvent, ServerEvent};
+pub use http::{
+    CreateRoomRequest, Health, JoinRoomRequest, Member, Message, MessageList, RoomInfo,
+    SendMessageRequest, Session,
+};

@@ -1,0 +1,23 @@
+//! Default bounds. The server may be configured otherwise; these are what a
+//! stock server enforces and what clients use to warn before sending.
+
+/// Largest message `body`, in bytes of UTF-8.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+/// Largest display `name`, in bytes of UTF-8.
+pub const MAX_NAME_BYTES: usize = 256;
+/// Largest `nonce` of a `send` frame, in bytes.
+pub const MAX_NONCE_BYTES: usize = 64;
+/// Largest HTTP request body, in bytes: room for a maximal text with JSON escapes.
+pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
+/// Largest WebSocket message (and frame) from a client, in bytes.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Most messages one room keeps; sending more is refused, nothing is dropped.
+pub const MAX_MESSAGES_PER_ROOM: usize = 5_000;
+/// Most open sockets one member may hold at once.
+pub const MAX_SOCKETS_PER_MEMBER: usize = 4;
+/// Default room lifetime.
+pub const DEFAULT_TTL_SECS: u64 = 600;
+/// Default shortest lifetime a client may ask for.
+pub const MIN_TTL_SECS: u64 = 60;
+/// Default longest lifetime a client may ask for.
+pub const MAX_TTL_SECS: u64 = 24 * 60 * 60;

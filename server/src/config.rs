@@ -1,0 +1,115 @@
+//! Server configuration: command-line flags with environment fallbacks.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use private_chat_protocol::limits;
+
+/// How the server runs. Every field has a sensible default, so
+/// `Config::default()` is what the desktop app embeds.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "private-chat-server",
+    version,
+    about = "Self-destructing two-person chat rooms"
+)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "PRIVATE_CHAT_LISTEN", default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// Redis URL (redis://host:port/db). Absent: the in-memory store.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Room lifetime when the creator asks for none.
+    #[arg(long, env = "PRIVATE_CHAT_DEFAULT_TTL_SECS", default_value_t = limits::DEFAULT_TTL_SECS)]
+    pub default_ttl_secs: u64,
+    /// Shortest lifetime a creator may ask for.
+    #[arg(long, env = "PRIVATE_CHAT_MIN_TTL_SECS", default_value_t = limits::MIN_TTL_SECS)]
+    pub min_ttl_secs: u64,
+    /// Longest lifetime a creator may ask for.
+    #[arg(long, env = "PRIVATE_CHAT_MAX_TTL_SECS", default_value_t = limits::MAX_TTL_SECS)]
+    pub max_ttl_secs: u64,
+    /// Most messages a room keeps.
+    #[arg(long, env = "PRIVATE_CHAT_MAX_MESSAGES", default_value_t = limits::MAX_MESSAGES_PER_ROOM)]
+    pub max_messages_per_room: usize,
+    /// Most open sockets per member.
+    #[arg(long, env = "PRIVATE_CHAT_MAX_SOCKETS", default_value_t = limits::MAX_SOCKETS_PER_MEMBER)]
+    pub max_sockets_per_member: usize,
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, env = "PRIVATE_CHAT_LOG_JSON")]
+    pub log_json: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            redis_url: None,
+            default_ttl_secs: limits::DEFAULT_TTL_SECS,
+            min_ttl_secs: limits::MIN_TTL_SECS,
+            max_ttl_secs: limits::MAX_TTL_SECS,
+            max_messages_per_room: limits::MAX_MESSAGES_PER_ROOM,
+            max_sockets_per_member: limits::MAX_SOCKETS_PER_MEMBER,
+            log_json: false,
+        }
+    }
+}
+
+impl Config {
+    /// Checks the values against each other, so a bad flag fails at start-up
+    /// rather than on the first request.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.min_ttl_secs == 0 {
+            return Err("--min-ttl-secs must be at least 1".into());
+        }
+        if self.min_ttl_secs > self.max_ttl_secs {
+            return Err("--min-ttl-secs is above --max-ttl-secs".into());
+        }
+        if !(self.min_ttl_secs..=self.max_ttl_secs).contains(&self.default_ttl_secs) {
+            return Err("--default-ttl-secs lies outside --min-ttl-secs..=--max-ttl-secs".into());
+        }
+        if self.max_messages_per_room == 0 || self.max_sockets_per_member == 0 {
+            return Err("message and socket limits must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The lifetime for a create request, or `None` when it is out of range.
+    pub fn ttl_for(&self, requested: Option<u64>) -> Option<Duration> {
+        let secs = requested.unwrap_or(self.default_ttl_secs);
+        (self.min_ttl_secs..=self.max_ttl_secs)
+            .contains(&secs)
+            .then(|| Duration::from_secs(secs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid_and_ttl_bounds_hold() {
+        let c = Config::default();
+        c.validate().unwrap();
+        assert_eq!(c.ttl_for(None), Some(Duration::from_secs(600)));
+        assert_eq!(c.ttl_for(Some(59)), None);
+        assert_eq!(c.ttl_for(Some(86_401)), None);
+        assert_eq!(c.ttl_for(Some(60)), Some(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn inconsistent_flags_are_refused() {
+        let c = Config {
+            min_ttl_secs: 10,
+            max_ttl_secs: 5,
+            ..Config::default()
+        };
+        assert!(c.validate().is_err());
+        let c = Config {
+            default_ttl_secs: 1,
+            ..Config::default()
+        };
+        assert!(c.validate().is_err());
+    }
+}

@@ -1,0 +1,112 @@
+//! Extractors that turn every malformed input into a documented [`ApiError`]
+//! instead of axum's plain-text rejections.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use private_chat_protocol::ErrorCode;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::error::ApiError;
+
+/// A JSON body; syntax, type and size errors become 400/413/415.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "Send the body as JSON with Content-Type: application/json.",
+            )),
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::new(
+                    ErrorCode::MessageTooLarge,
+                    "The request body is too large.",
+                ))
+            }
+            Err(e) => Err(ApiError::new(
+                ErrorCode::InvalidBody,
+                format!("Invalid JSON body: {}", e.body_text()),
+            )),
+        }
+    }
+}
+
+/// The `{room_id}` path segment, parsed as a UUID.
+pub struct RoomId(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for RoomId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let invalid = || {
+            ApiError::new(
+                ErrorCode::InvalidRoomId,
+                "The room id is not a valid room id (a UUID).",
+            )
+        };
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| invalid())?;
+        Uuid::try_parse(&raw).map(RoomId).map_err(|_| invalid())
+    }
+}
+
+/// The bearer token of `Authorization: Bearer <token>`, shape-checked only:
+/// whether it opens the room is [`super::auth`]'s business.
+pub struct Bearer(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let token = value
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
+        token
+            .map(|t| Bearer(t.to_owned()))
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// `?after=<message_id>`.
+#[derive(Deserialize)]
+pub struct AfterParams {
+    pub after: Option<u64>,
+}
+
+/// The query of the message list; a bad `after` is 400 `invalid_query`.
+pub struct After(pub Option<u64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for After {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<AfterParams>::from_request_parts(parts, state)
+            .await
+            .map(|Query(p)| After(p.after))
+            .map_err(|e: QueryRejection| {
+                ApiError::new(
+                    ErrorCode::InvalidQuery,
+                    format!("Invalid query: {}", e.body_text()),
+                )
+            })
+    }
+}

@@ -1,0 +1,48 @@
+//! The HTTP surface: routes, extractors and the error body.
+
+mod auth;
+mod error;
+mod extract;
+mod health;
+mod messages;
+mod rooms;
+mod validate;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use private_chat_protocol::{limits, ErrorCode};
+
+pub use auth::authenticate;
+pub use error::ApiError;
+pub use extract::{Bearer, RoomId};
+pub use rooms::members;
+pub use validate::{body as validate_body, nonce as validate_nonce};
+
+use crate::state::AppState;
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::health))
+        .route("/api/rooms", post(rooms::create))
+        .route(
+            "/api/rooms/{room_id}",
+            get(rooms::info).delete(rooms::destroy),
+        )
+        .route("/api/rooms/{room_id}/join", post(rooms::join))
+        .route(
+            "/api/rooms/{room_id}/messages",
+            get(messages::list).post(messages::send),
+        )
+        .route("/api/rooms/{room_id}/ws", get(crate::ws::upgrade))
+        .fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such route.") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                "This route does not take that method.",
+            )
+        })
+        .layer(DefaultBodyLimit::max(limits::MAX_REQUEST_BYTES))
+        .with_state(state)
+}

@@ -1,0 +1,83 @@
+//! Checks of the opaque strings clients send: present, and within bounds.
+
+use private_chat_protocol::{limits, ErrorCode};
+
+use super::error::ApiError;
+
+/// A display name: non-empty, at most [`limits::MAX_NAME_BYTES`].
+pub fn name(name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidBody,
+            "The name must not be empty.",
+        ));
+    }
+    if name.len() > limits::MAX_NAME_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::MessageTooLarge,
+            format!("The name is longer than {} bytes.", limits::MAX_NAME_BYTES),
+        ));
+    }
+    Ok(())
+}
+
+/// A message body: non-empty, at most [`limits::MAX_BODY_BYTES`].
+pub fn body(body: &str) -> Result<(), ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidBody,
+            "The message must not be empty.",
+        ));
+    }
+    if body.len() > limits::MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::MessageTooLarge,
+            format!(
+                "The message is longer than {} bytes.",
+                limits::MAX_BODY_BYTES
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A `send` frame's nonce: at most [`limits::MAX_NONCE_BYTES`].
+pub fn nonce(nonce: Option<&str>) -> Result<(), ApiError> {
+    match nonce {
+        Some(n) if n.len() > limits::MAX_NONCE_BYTES => Err(ApiError::new(
+            ErrorCode::InvalidBody,
+            format!(
+                "The nonce is longer than {} bytes.",
+                limits::MAX_NONCE_BYTES
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_inclusive() {
+        assert!(name(&"a".repeat(limits::MAX_NAME_BYTES)).is_ok());
+        assert_eq!(
+            name(&"a".repeat(limits::MAX_NAME_BYTES + 1))
+                .unwrap_err()
+                .code,
+            ErrorCode::MessageTooLarge
+        );
+        assert_eq!(name("  ").unwrap_err().code, ErrorCode::InvalidBody);
+        assert!(body(&"é".repeat(limits::MAX_BODY_BYTES / 2)).is_ok());
+        assert_eq!(
+            body(&"é".repeat(limits::MAX_BODY_BYTES / 2 + 1))
+                .unwrap_err()
+                .code,
+            ErrorCode::MessageTooLarge
+        );
+        assert_eq!(body("").unwrap_err().code, ErrorCode::InvalidBody);
+        assert!(body(" ").is_ok());
+        assert!(nonce(Some(&"n".repeat(65))).is_err());
+    }
+}

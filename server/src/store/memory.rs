@@ -1,0 +1,263 @@
+//! The in-memory backend: what the desktop app embeds.
+//!
+//! Each room has one timer task that removes it at its deadline, so expiry
+//! costs nothing per tick and nothing scans all rooms. Time comes from
+//! `tokio::time`, so tests can pause and advance it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use private_chat_protocol::Message;
+use tokio::sync::broadcast;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use super::{
+    MemberRecord, RoomSignal, RoomSnapshot, SignalRef, Store, StoreError, Subscription,
+    SIGNAL_BUFFER,
+};
+
+struct Room {
+    members: Vec<MemberRecord>,
+    online: Vec<usize>,
+    messages: Vec<Message>,
+    deadline: Instant,
+    signals: broadcast::Sender<SignalRef>,
+    expiry: AbortHandle,
+}
+
+impl Room {
+    fn expires_in(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    fn announce(&self, signal: RoomSignal) {
+        // No listener is not an error: nobody has a socket open.
+        let _ = self.signals.send(Arc::new(signal));
+    }
+
+    fn seat_of(&self, member_id: &str) -> Option<usize> {
+        self.members.iter().position(|m| m.member_id == member_id)
+    }
+}
+
+/// Rooms in a map behind one mutex; no lock is held across an `.await`.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    rooms: Arc<Mutex<HashMap<Uuid, Room>>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many rooms are held: lets tests prove nothing is left behind.
+    pub fn room_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether the map still holds the room, expired or not: lets tests
+    /// prove that the timer removed it, not just that reads hide it.
+    pub fn holds(&self, room_id: Uuid) -> bool {
+        self.lock().contains_key(&room_id)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<Uuid, Room>> {
+        // A panic while holding the lock cannot leave a room half-written
+        // (every mutation is a single step), so a poisoned map is still sound.
+        self.rooms
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn with_room<T>(
+        &self,
+        room_id: Uuid,
+        f: impl FnOnce(&mut Room) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut rooms = self.lock();
+        let room = rooms.get_mut(&room_id).ok_or(StoreError::NotFound)?;
+        if room.deadline <= Instant::now() {
+            // The timer has not run yet; the room is gone all the same.
+            rooms.remove(&room_id).map(|r| r.expiry.abort());
+            return Err(StoreError::NotFound);
+        }
+        f(room)
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn health(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn create_room(
+        &self,
+        room_id: Uuid,
+        creator: &MemberRecord,
+        ttl: Duration,
+    ) -> Result<Duration, StoreError> {
+        let deadline = Instant::now() + ttl;
+        let rooms = Arc::downgrade(&self.rooms);
+        let timer = tokio::spawn(async move {
+            tokio::time::sleep_until(deadline).await;
+            if let Some(rooms) = rooms.upgrade() {
+                let mut rooms = rooms.lock().unwrap_or_else(|p| p.into_inner());
+                if rooms.get(&room_id).is_some_and(|r| r.deadline == deadline) {
+                    rooms.remove(&room_id);
+                }
+            }
+        });
+        let mut rooms = self.lock();
+        if rooms.contains_key(&room_id) {
+            timer.abort();
+            return Err(StoreError::Unavailable("room id collision".into()));
+        }
+        rooms.insert(
+            room_id,
+            Room {
+                members: vec![creator.clone()],
+                online: vec![0],
+                messages: Vec::new(),
+                deadline,
+                signals: broadcast::channel(SIGNAL_BUFFER).0,
+                expiry: timer.abort_handle(),
+            },
+        );
+        Ok(ttl)
+    }
+
+    async fn join_room(
+        &self,
+        room_id: Uuid,
+        member: &MemberRecord,
+    ) -> Result<Duration, StoreError> {
+        self.with_room(room_id, |room| {
+            if room.members.len() >= 2 {
+                return Err(StoreError::Full);
+            }
+            room.members.push(member.clone());
+            room.online.push(0);
+            room.announce(RoomSignal::PresenceChanged);
+            Ok(room.expires_in())
+        })
+    }
+
+    async fn room(&self, room_id: Uuid) -> Result<RoomSnapshot, StoreError> {
+        self.with_room(room_id, |room| {
+            Ok(RoomSnapshot {
+                members: room.members.clone(),
+                online: room.online.clone(),
+                expires_in: room.expires_in(),
+            })
+        })
+    }
+
+    async fn append_message(
+        &self,
+        room_id: Uuid,
+        author: &MemberRecord,
+        body: &str,
+        nonce: Option<&str>,
+        max_messages: usize,
+    ) -> Result<Message, StoreError> {
+        self.with_room(room_id, |room| {
+            if room.messages.len() >= max_messages {
+                return Err(StoreError::MessageLimit);
+            }
+            let message = Message {
+                id: room.messages.len() as u64 + 1,
+                member_id: author.member_id.clone(),
+                name: author.name.clone(),
+                body: body.to_owned(),
+                sent_at_ms: now_ms(),
+            };
+            room.messages.push(message.clone());
+            room.announce(RoomSignal::Message {
+                message: message.clone(),
+                nonce: nonce.map(str::to_owned),
+            });
+            Ok(message)
+        })
+    }
+
+    async fn messages(
+        &self,
+        room_id: Uuid,
+        after: Option<u64>,
+    ) -> Result<Vec<Message>, StoreError> {
+        // Ids are 1, 2, 3... in list order, so `after` is an index.
+        self.with_room(room_id, |room| {
+            let skip = after.unwrap_or(0).min(room.messages.len() as u64) as usize;
+            Ok(room.messages[skip..].to_vec())
+        })
+    }
+
+    async fn destroy(&self, room_id: Uuid, by: &str) -> Result<(), StoreError> {
+        let room = self.lock().remove(&room_id).ok_or(StoreError::NotFound)?;
+        room.expiry.abort();
+        if room.deadline <= Instant::now() {
+            return Err(StoreError::NotFound);
+        }
+        room.announce(RoomSignal::Destroyed { by: by.to_owned() });
+        Ok(())
+    }
+
+    async fn connect(
+        &self,
+        room_id: Uuid,
+        member_id: &str,
+        max_sockets: usize,
+    ) -> Result<(), StoreError> {
+        self.with_room(room_id, |room| {
+            let seat = room.seat_of(member_id).ok_or(StoreError::NotFound)?;
+            if room.online[seat] >= max_sockets {
+                return Err(StoreError::TooManySockets);
+            }
+            room.online[seat] += 1;
+            room.announce(RoomSignal::PresenceChanged);
+            Ok(())
+        })
+    }
+
+    async fn disconnect(&self, room_id: Uuid, member_id: &str) -> Result<(), StoreError> {
+        self.with_room(room_id, |room| {
+            let seat = room.seat_of(member_id).ok_or(StoreError::NotFound)?;
+            room.online[seat] = room.online[seat].saturating_sub(1);
+            room.announce(RoomSignal::PresenceChanged);
+            Ok(())
+        })
+    }
+
+    async fn publish(&self, room_id: Uuid, signal: &RoomSignal) -> Result<(), StoreError> {
+        self.with_room(room_id, |room| {
+            room.announce(signal.clone());
+            Ok(())
+        })
+    }
+
+    async fn subscribe(&self, room_id: Uuid) -> Result<Subscription, StoreError> {
+        self.with_room(room_id, |room| {
+            Ok(Subscription {
+                receiver: room.signals.subscribe(),
+                _guard: None,
+            })
+        })
+    }
+}

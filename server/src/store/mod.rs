@@ -1,0 +1,141 @@
+//! Where rooms live: one trait, two backends.
+//!
+//! A [`Store`] keeps rooms, seats, messages and presence counts, and carries
+//! each room's realtime [`RoomSignal`]s between every server instance that
+//! has a socket in the room. The in-memory backend does both in-process;
+//! the Redis backend keeps data under TTLs and fans signals out over pub/sub,
+//! so several instances can share one Redis.
+//!
+//! Every operation that must be atomic (take the second seat, append a
+//! message under the room's limit, destroy a room and announce it) is one
+//! call here, so neither backend can interleave half of it.
+
+pub mod memory;
+pub mod redis;
+mod signal;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use private_chat_protocol::Message;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+pub use signal::{RoomSignal, SignalRef};
+
+/// One seat of a room as stored: never the token itself, only its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRecord {
+    pub member_id: String,
+    pub name: String,
+    pub token_digest: String,
+}
+
+/// A room as read from the store.
+#[derive(Debug, Clone)]
+pub struct RoomSnapshot {
+    /// Seat order: the creator first.
+    pub members: Vec<MemberRecord>,
+    /// Open sockets per member, in seat order.
+    pub online: Vec<usize>,
+    /// Time left, by the store's clock.
+    pub expires_in: Duration,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    #[error("the room does not exist (never created, expired or destroyed)")]
+    NotFound,
+    #[error("both seats of the room are taken")]
+    Full,
+    #[error("the room holds its maximum number of messages")]
+    MessageLimit,
+    #[error("the member holds its maximum number of open sockets")]
+    TooManySockets,
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A live feed of one room's signals on this instance.
+///
+/// Dropping it releases whatever the backend holds for it (the Redis backend
+/// unsubscribes from the room's channel when its last local listener leaves).
+pub struct Subscription {
+    // Field order matters: the receiver must drop before the guard looks at
+    // how many receivers are left.
+    pub(crate) receiver: broadcast::Receiver<SignalRef>,
+    pub(crate) _guard: Option<Box<dyn Send + Sync>>,
+}
+
+impl Subscription {
+    /// The next signal; see [`broadcast::Receiver::recv`] for lag and close.
+    pub async fn recv(&mut self) -> Result<SignalRef, broadcast::error::RecvError> {
+        self.receiver.recv().await
+    }
+}
+
+/// Capacity of a room's signal channel on one instance. A socket that falls
+/// this far behind is closed with "try again later" and catches up over HTTP.
+pub const SIGNAL_BUFFER: usize = 256;
+
+/// Storage and fan-out of rooms. Both backends pass the same conformance
+/// suite (`tests/tests/store_conformance.rs`).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `"memory"` or `"redis"`.
+    fn backend(&self) -> &'static str;
+
+    /// Whether the store answers.
+    async fn health(&self) -> Result<(), StoreError>;
+
+    /// Creates a room with its creator in seat 1; returns the time left.
+    async fn create_room(
+        &self,
+        room_id: Uuid,
+        creator: &MemberRecord,
+        ttl: Duration,
+    ) -> Result<Duration, StoreError>;
+
+    /// Takes seat 2 atomically; announces the new member; returns the time left.
+    async fn join_room(&self, room_id: Uuid, member: &MemberRecord)
+        -> Result<Duration, StoreError>;
+
+    /// Reads a room.
+    async fn room(&self, room_id: Uuid) -> Result<RoomSnapshot, StoreError>;
+
+    /// Stores a message under the room's limit and announces it with `nonce`.
+    async fn append_message(
+        &self,
+        room_id: Uuid,
+        author: &MemberRecord,
+        body: &str,
+        nonce: Option<&str>,
+        max_messages: usize,
+    ) -> Result<Message, StoreError>;
+
+    /// Messages with an id above `after` (all when `None`), oldest first.
+    async fn messages(&self, room_id: Uuid, after: Option<u64>)
+        -> Result<Vec<Message>, StoreError>;
+
+    /// Deletes every trace of the room at once and announces who did it.
+    async fn destroy(&self, room_id: Uuid, by: &str) -> Result<(), StoreError>;
+
+    /// Counts one more open socket of `member_id`, refusing past `max_sockets`.
+    async fn connect(
+        &self,
+        room_id: Uuid,
+        member_id: &str,
+        max_sockets: usize,
+    ) -> Result<(), StoreError>;
+
+    /// Counts one socket of `member_id` less.
+    async fn disconnect(&self, room_id: Uuid, member_id: &str) -> Result<(), StoreError>;
+
+    /// Sends a signal to every listener of the room, on every instance.
+    async fn publish(&self, room_id: Uuid, signal: &RoomSignal) -> Result<(), StoreError>;
+
+    /// Starts listening to the room's signals.
+    async fn subscribe(&self, room_id: Uuid) -> Result<Subscription, StoreError>;
+}

@@ -1,0 +1,536 @@
+//! The Redis backend: for standalone deployments and for scaling out.
+//!
+//! # Keys
+//! Every key of a room carries the hash tag `{room_id}`, so a room lives in
+//! one Redis Cluster slot and every script touches a single slot:
+//! - `privchat:{<room_id>}`: hash with `m1`/`m2` (member records as JSON),
+//!   `seq` (last message id) and `online:<member_id>` (open sockets).
+//! - `privchat:{<room_id>}:messages`: list of message JSON, oldest first.
+//!
+//! Both keys expire at the room's deadline: the hash from creation, the list
+//! from its first message on (each append copies the hash's PTTL).
+//!
+//! # Realtime
+//! Signals go over the channel `privchat:{<room_id>}:events`. Each instance
+//! holds one pub/sub connection and subscribes to a room's channel while it
+//! has a socket in that room; after a lost connection it reconnects with
+//! backoff and subscribes again to every room it still serves.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use private_chat_protocol::Message;
+use redis::aio::{ConnectionManager, PubSubSink};
+use redis::{Script, Value};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use super::{
+    MemberRecord, RoomSignal, RoomSnapshot, SignalRef, Store, StoreError, Subscription,
+    SIGNAL_BUFFER,
+};
+
+fn room_key(room_id: Uuid) -> String {
+    format!("privchat:{{{room_id}}}")
+}
+
+fn messages_key(room_id: Uuid) -> String {
+    format!("privchat:{{{room_id}}}:messages")
+}
+
+fn channel(room_id: Uuid) -> String {
+    format!("privchat:{{{room_id}}}:events")
+}
+
+fn unavailable(e: redis::RedisError) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("unexpected data in redis: {e}"))
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).expect("a string always serializes")
+}
+
+struct Scripts {
+    create: Script,
+    join: Script,
+    append: Script,
+    destroy: Script,
+    connect: Script,
+    disconnect: Script,
+    room: Script,
+}
+
+impl Scripts {
+    fn load() -> Self {
+        Self {
+            create: Script::new(include_str!("scripts/create.lua")),
+            join: Script::new(include_str!("scripts/join.lua")),
+            append: Script::new(include_str!("scripts/append.lua")),
+            destroy: Script::new(include_str!("scripts/destroy.lua")),
+            connect: Script::new(include_str!("scripts/connect.lua")),
+            disconnect: Script::new(include_str!("scripts/disconnect.lua")),
+            room: Script::new(include_str!("scripts/room.lua")),
+        }
+    }
+}
+
+/// Local listeners per channel, and the sink of the live pub/sub connection.
+#[derive(Default)]
+struct Fanout {
+    listeners: Mutex<HashMap<String, broadcast::Sender<SignalRef>>>,
+    sink: tokio::sync::Mutex<Option<PubSubSink>>,
+}
+
+impl Fanout {
+    fn dispatch(&self, channel: &str, payload: &[u8]) {
+        let Ok(signal) = serde_json::from_slice::<RoomSignal>(payload) else {
+            tracing::warn!(channel, "ignoring a malformed signal");
+            return;
+        };
+        let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = listeners.get(channel) {
+            let _ = tx.send(Arc::new(signal));
+        }
+    }
+
+    fn channels(&self) -> Vec<String> {
+        let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+        listeners.keys().cloned().collect()
+    }
+}
+
+/// Unsubscribes from a room's channel when its last local listener leaves.
+struct Unsubscriber {
+    fanout: Weak<Fanout>,
+    channel: String,
+}
+
+impl Drop for Unsubscriber {
+    fn drop(&mut self) {
+        let Some(fanout) = self.fanout.upgrade() else {
+            return;
+        };
+        let last = {
+            let mut listeners = fanout.listeners.lock().unwrap_or_else(|p| p.into_inner());
+            let idle = listeners
+                .get(&self.channel)
+                .is_some_and(|tx| tx.receiver_count() == 0);
+            if idle {
+                listeners.remove(&self.channel);
+            }
+            idle
+        };
+        if last {
+            let channel = std::mem::take(&mut self.channel);
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    if let Some(sink) = fanout.sink.lock().await.as_mut() {
+                        let _ = sink.unsubscribe(&channel).await;
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Rooms in Redis. Cheap to clone.
+#[derive(Clone)]
+pub struct RedisStore {
+    conn: ConnectionManager,
+    scripts: Arc<Scripts>,
+    fanout: Arc<Fanout>,
+}
+
+impl RedisStore {
+    /// Connects (failing fast when Redis is not there at start-up) and starts
+    /// the pub/sub task; afterwards both survive Redis restarts.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url).map_err(unavailable)?;
+        let conn = ConnectionManager::new(client.clone())
+            .await
+            .map_err(unavailable)?;
+        let fanout = Arc::new(Fanout::default());
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(pubsub_task(client, Arc::downgrade(&fanout), ready_tx));
+        ready_rx
+            .await
+            .map_err(|_| StoreError::Unavailable("pub/sub task ended".into()))?
+            .map_err(unavailable)?;
+        Ok(Self {
+            conn,
+            scripts: Arc::new(Scripts::load()),
+            fanout,
+        })
+    }
+
+    /// Every key that mentions the room, by `SCAN`: lets tests prove that
+    /// nothing is left behind.
+    pub async fn keys_of(&self, room_id: Uuid) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn.clone();
+        let mut iter: redis::AsyncIter<String> = redis::cmd("SCAN")
+            .cursor_arg(0)
+            .arg("MATCH")
+            .arg(format!("*{room_id}*"))
+            .arg("COUNT")
+            .arg(1000)
+            .clone()
+            .iter_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        let mut keys = Vec::new();
+        while let Some(key) = iter.next_item().await {
+            keys.push(key.map_err(unavailable)?);
+        }
+        Ok(keys)
+    }
+}
+
+/// Holds the instance's pub/sub connection: reads it into [`Fanout`], and
+/// when it drops, reconnects with backoff and subscribes again.
+async fn pubsub_task(
+    client: redis::Client,
+    fanout: Weak<Fanout>,
+    ready: tokio::sync::oneshot::Sender<Result<(), redis::RedisError>>,
+) {
+    let mut ready = Some(ready);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let Some(strong) = fanout.upgrade() else {
+            return;
+        };
+        match client.get_async_pubsub().await {
+            Ok(pubsub) => {
+                let (mut sink, mut stream) = pubsub.split();
+                let channels = strong.channels();
+                let resubscribed = if channels.is_empty() {
+                    Ok(())
+                } else {
+                    sink.subscribe(&channels).await
+                };
+                if let Err(e) = resubscribed {
+                    tracing::warn!(error = %e, "redis pub/sub resubscribe failed");
+                } else {
+                    *strong.sink.lock().await = Some(sink);
+                    if let Some(ready) = ready.take() {
+                        let _ = ready.send(Ok(()));
+                    }
+                    if !channels.is_empty() {
+                        tracing::info!(rooms = channels.len(), "redis pub/sub reconnected");
+                    }
+                    backoff = Duration::from_millis(100);
+                    drop(strong);
+                    while let Some(msg) = stream.next().await {
+                        let Some(fanout) = fanout.upgrade() else {
+                            return;
+                        };
+                        fanout.dispatch(msg.get_channel_name(), msg.get_payload_bytes());
+                    }
+                    let Some(strong) = fanout.upgrade() else {
+                        return;
+                    };
+                    *strong.sink.lock().await = None;
+                    tracing::warn!("redis pub/sub connection lost; reconnecting");
+                }
+            }
+            Err(e) => {
+                if let Some(ready) = ready.take() {
+                    let _ = ready.send(Err(e));
+                    return;
+                }
+                tracing::warn!(error = %e, "redis pub/sub reconnect failed");
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+fn int(value: &Value) -> Option<i64> {
+    match value {
+        Value::Int(n) => Some(*n),
+        _ => None,
+    }
+}
+
+fn ttl_of(ms: i64) -> Duration {
+    Duration::from_millis(ms.max(0) as u64)
+}
+
+fn parse_member(raw: &Value) -> Result<MemberRecord, StoreError> {
+    let bytes: Vec<u8> = redis::from_redis_value_ref(raw).map_err(corrupt)?;
+    serde_json::from_slice(&bytes).map_err(corrupt)
+}
+
+fn parse_message(raw: &[u8]) -> Result<Message, StoreError> {
+    serde_json::from_slice(raw).map_err(corrupt)
+}
+
+#[async_trait]
+impl Store for RedisStore {
+    fn backend(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn health(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let pong: String = redis::cmd("PING")
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        if pong == "PONG" {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable(format!("PING answered {pong}")))
+        }
+    }
+
+    async fn create_room(
+        &self,
+        room_id: Uuid,
+        creator: &MemberRecord,
+        ttl: Duration,
+    ) -> Result<Duration, StoreError> {
+        let record = serde_json::to_string(creator).expect("a record always serializes");
+        let created: i64 = self
+            .scripts
+            .create
+            .key(room_key(room_id))
+            .arg(record)
+            .arg(ttl.as_millis() as u64)
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        if created == 1 {
+            Ok(ttl)
+        } else {
+            Err(StoreError::Unavailable("room id collision".into()))
+        }
+    }
+
+    async fn join_room(
+        &self,
+        room_id: Uuid,
+        member: &MemberRecord,
+    ) -> Result<Duration, StoreError> {
+        let record = serde_json::to_string(member).expect("a record always serializes");
+        let ttl: i64 = self
+            .scripts
+            .join
+            .key(room_key(room_id))
+            .arg(record)
+            .arg(channel(room_id))
+            .arg(RoomSignal::PresenceChanged.to_json())
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        match ttl {
+            -1 => Err(StoreError::NotFound),
+            -2 => Err(StoreError::Full),
+            ms => Ok(ttl_of(ms)),
+        }
+    }
+
+    async fn room(&self, room_id: Uuid) -> Result<RoomSnapshot, StoreError> {
+        let reply: Value = self
+            .scripts
+            .room
+            .key(room_key(room_id))
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        let Value::Array(items) = reply else {
+            return Err(StoreError::NotFound);
+        };
+        let ttl = items.first().and_then(int).unwrap_or(0);
+        let mut seats: [Option<MemberRecord>; 2] = [None, None];
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for pair in items[1..].chunks(2) {
+            let [field, value] = pair else { continue };
+            let field: String = redis::from_redis_value_ref(field).map_err(corrupt)?;
+            match field.as_str() {
+                "m1" => seats[0] = Some(parse_member(value)?),
+                "m2" => seats[1] = Some(parse_member(value)?),
+                other => {
+                    if let Some(member_id) = other.strip_prefix("online:") {
+                        let n: i64 = redis::from_redis_value_ref(value).map_err(corrupt)?;
+                        counts.insert(member_id.to_owned(), n.max(0) as usize);
+                    }
+                }
+            }
+        }
+        let members: Vec<MemberRecord> = seats.into_iter().flatten().collect();
+        let online = members
+            .iter()
+            .map(|m| counts.get(&m.member_id).copied().unwrap_or(0))
+            .collect();
+        Ok(RoomSnapshot {
+            members,
+            online,
+            expires_in: ttl_of(ttl),
+        })
+    }
+
+    async fn append_message(
+        &self,
+        room_id: Uuid,
+        author: &MemberRecord,
+        body: &str,
+        nonce: Option<&str>,
+        max_messages: usize,
+    ) -> Result<Message, StoreError> {
+        let nonce_member = nonce
+            .map(|n| format!(",\"nonce\":{}", json_string(n)))
+            .unwrap_or_default();
+        let reply: Value = self
+            .scripts
+            .append
+            .key(room_key(room_id))
+            .key(messages_key(room_id))
+            .arg(json_string(&author.member_id))
+            .arg(json_string(&author.name))
+            .arg(json_string(body))
+            .arg(max_messages)
+            .arg(channel(room_id))
+            .arg(nonce_member)
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        match reply {
+            Value::Int(-1) => Err(StoreError::NotFound),
+            Value::Int(-2) => Err(StoreError::MessageLimit),
+            Value::BulkString(raw) => parse_message(&raw),
+            other => Err(StoreError::Unavailable(format!(
+                "unexpected reply {other:?}"
+            ))),
+        }
+    }
+
+    async fn messages(
+        &self,
+        room_id: Uuid,
+        after: Option<u64>,
+    ) -> Result<Vec<Message>, StoreError> {
+        // Ids are 1, 2, 3... in list order, so `after` is the start index.
+        let start = after.unwrap_or(0).min(i64::MAX as u64) as i64;
+        let raw: Vec<Vec<u8>> = redis::cmd("LRANGE")
+            .arg(messages_key(room_id))
+            .arg(start)
+            .arg(-1)
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        raw.iter().map(|m| parse_message(m)).collect()
+    }
+
+    async fn destroy(&self, room_id: Uuid, by: &str) -> Result<(), StoreError> {
+        let signal = RoomSignal::Destroyed { by: by.to_owned() };
+        let existed: i64 = self
+            .scripts
+            .destroy
+            .key(room_key(room_id))
+            .key(messages_key(room_id))
+            .arg(channel(room_id))
+            .arg(signal.to_json())
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        if existed == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    async fn connect(
+        &self,
+        room_id: Uuid,
+        member_id: &str,
+        max_sockets: usize,
+    ) -> Result<(), StoreError> {
+        let n: i64 = self
+            .scripts
+            .connect
+            .key(room_key(room_id))
+            .arg(member_id)
+            .arg(max_sockets)
+            .arg(channel(room_id))
+            .arg(RoomSignal::PresenceChanged.to_json())
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        match n {
+            -1 => Err(StoreError::NotFound),
+            -2 => Err(StoreError::TooManySockets),
+            _ => Ok(()),
+        }
+    }
+
+    async fn disconnect(&self, room_id: Uuid, member_id: &str) -> Result<(), StoreError> {
+        let n: i64 = self
+            .scripts
+            .disconnect
+            .key(room_key(room_id))
+            .arg(member_id)
+            .arg(channel(room_id))
+            .arg(RoomSignal::PresenceChanged.to_json())
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        if n == -1 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn publish(&self, room_id: Uuid, signal: &RoomSignal) -> Result<(), StoreError> {
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(channel(room_id))
+            .arg(signal.to_json())
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn subscribe(&self, room_id: Uuid) -> Result<Subscription, StoreError> {
+        let channel = channel(room_id);
+        let (receiver, first) = {
+            let mut listeners = self
+                .fanout
+                .listeners
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            match listeners.get(&channel) {
+                Some(tx) => (tx.subscribe(), false),
+                None => {
+                    let (tx, rx) = broadcast::channel(SIGNAL_BUFFER);
+                    listeners.insert(channel.clone(), tx);
+                    (rx, true)
+                }
+            }
+        };
+        let subscription = Subscription {
+            receiver,
+            _guard: Some(Box::new(Unsubscriber {
+                fanout: Arc::downgrade(&self.fanout),
+                channel: channel.clone(),
+            })),
+        };
+        if first {
+            let mut sink = self.fanout.sink.lock().await;
+            let sink = sink
+                .as_mut()
+                .ok_or_else(|| StoreError::Unavailable("redis pub/sub is reconnecting".into()))?;
+            sink.subscribe(&channel).await.map_err(unavailable)?;
+        }
+        Ok(subscription)
+    }
+}

@@ -1,0 +1,8 @@
+-- Deletes every key of a room and announces it, in one step.
+-- KEYS[1] room hash, KEYS[2] message list; ARGV[1] channel; ARGV[2] signal.
+-- Returns 1, or 0 when the room was already gone.
+local existed = redis.call('EXISTS', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[2])
+if existed == 0 then return 0 end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1

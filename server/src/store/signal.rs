@@ -1,0 +1,37 @@
+//! Signals a room's sockets exchange through the store.
+
+use std::sync::Arc;
+
+use private_chat_protocol::Message;
+use serde::{Deserialize, Serialize};
+
+/// What one instance tells every socket of a room. On Redis this is the JSON
+/// payload of the room's pub/sub channel, so its shape is part of the
+/// contract between server instances (see docs/protocol.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RoomSignal {
+    /// A message was stored.
+    Message {
+        message: Message,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<String>,
+    },
+    /// A member is typing.
+    Typing { member_id: String },
+    /// Seats or online counts changed: listeners re-read the room, so the
+    /// latest state wins however signals interleave.
+    PresenceChanged,
+    /// A member destroyed the room.
+    Destroyed { by: String },
+}
+
+/// Signals are shared by every local listener of a room.
+pub type SignalRef = Arc<RoomSignal>;
+
+impl RoomSignal {
+    /// The wire form published on Redis.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a RoomSignal always serializes")
+    }
+}

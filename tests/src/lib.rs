@@ -1,0 +1,16 @@
+//! Helpers for black-box tests of the room server over real sockets: a real
+//! `redis-server` per test binary, servers on free loopback ports, and a
+//! deliberately raw client (status codes and JSON values, not typed calls),
+//! so the tests see exactly what goes over the wire.
+//!
+//! # Layout
+//! - [`redis`]: spawning and restarting `redis-server`.
+//! - [`server`]: starting the room server on either backend.
+//! - [`client`]: raw HTTP and WebSocket calls.
+
+pub mod client;
+pub mod redis;
+pub mod server;
+
+pub use client::{Api, Socket};
+pub use server::{Backend, TestServer};

@@ -1,0 +1,132 @@
+//! A real `redis-server` on a free loopback port, owned by the test process.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// A `redis-server` child. It dies with the test process even on a panic or
+/// `SIGKILL` of the parent (`PR_SET_PDEATHSIG`), so no test leaks one.
+pub struct RedisServer {
+    port: u16,
+    child: Child,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Starts `redis-server` from one thread that lives as long as the process:
+/// `PR_SET_PDEATHSIG` fires when the spawning *thread* ends, and test threads
+/// end after each test.
+fn spawn(port: u16) -> Child {
+    type Request = (u16, mpsc::Sender<std::io::Result<Child>>);
+    static SPAWNER: OnceLock<Mutex<mpsc::Sender<Request>>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Request>();
+        std::thread::spawn(move || {
+            for (port, reply) in rx {
+                let _ = reply.send(spawn_here(port));
+            }
+        });
+        Mutex::new(tx)
+    });
+    let (reply, answer) = mpsc::channel();
+    spawner
+        .lock()
+        .unwrap()
+        .send((port, reply))
+        .expect("spawner thread alive");
+    answer
+        .recv()
+        .expect("spawner answers")
+        .expect("redis-server must be installed (the test command installs Debian's redis-server)")
+}
+
+fn spawn_here(port: u16) -> std::io::Result<Child> {
+    let mut cmd = Command::new("redis-server");
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::inherit());
+    // SAFETY: prctl is async-signal-safe and touches only this child.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    cmd.spawn()
+}
+
+fn wait_ready(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let client = ::redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+    while Instant::now() < deadline {
+        if let Ok(mut conn) = client.get_connection() {
+            if ::redis::cmd("PING").query::<String>(&mut conn).is_ok() {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("redis-server on port {port} did not answer within 10 s");
+}
+
+impl RedisServer {
+    /// Starts a fresh server and waits until it answers PING.
+    pub fn start() -> Self {
+        let port = free_port();
+        let child = spawn(port);
+        wait_ready(port);
+        Self { port, child }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Kills the server (as a crash would) without starting it again.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same port, empty.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = spawn(self.port);
+        wait_ready(self.port);
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The Redis that the tests of this binary share: `PRIVATE_CHAT_TEST_REDIS_URL`
+/// when set (an external server), else one `redis-server` started on first use.
+pub fn shared_url() -> String {
+    static SHARED: OnceLock<String> = OnceLock::new();
+    static SERVER: OnceLock<RedisServer> = OnceLock::new();
+    SHARED
+        .get_or_init(|| match std::env::var("PRIVATE_CHAT_TEST_REDIS_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => SERVER.get_or_init(RedisServer::start).url(),
+        })
+        .clone()
+}

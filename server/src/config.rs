@@ -31,10 +31,10 @@ pub struct Config {
     #[arg(long, env = "PRIVATE_CHAT_MAX_TTL_SECS", default_value_t = limits::MAX_TTL_SECS)]
     pub max_ttl_secs: u64,
     /// Most messages a room keeps.
-    #[arg(long, env = "PRIVATE_CHAT_MAX_MESSAGES", default_value_t = limits::MAX_MESSAGES_PER_ROOM)]
+    #[arg(long = "max-messages", env = "PRIVATE_CHAT_MAX_MESSAGES", default_value_t = limits::MAX_MESSAGES_PER_ROOM)]
     pub max_messages_per_room: usize,
     /// Most open sockets per member.
-    #[arg(long, env = "PRIVATE_CHAT_MAX_SOCKETS", default_value_t = limits::MAX_SOCKETS_PER_MEMBER)]
+    #[arg(long = "max-sockets", env = "PRIVATE_CHAT_MAX_SOCKETS", default_value_t = limits::MAX_SOCKETS_PER_MEMBER)]
     pub max_sockets_per_member: usize,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "PRIVATE_CHAT_LOG_JSON")]

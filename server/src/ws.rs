@@ -35,7 +35,7 @@ const IDLE_LIMIT: Duration = Duration::from_secs(60);
 const TYPING_EVERY: Duration = Duration::from_millis(1000);
 /// The socket's read buffer: small, since idle sockets dominate memory and
 /// the buffer grows on demand up to the frame limit.
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 2 * 1024;
 
 enum Outbound {
     Text(String),

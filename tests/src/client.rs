@@ -187,7 +187,7 @@ impl Api {
             req.headers_mut()
                 .insert("authorization", format!("Bearer {token}").parse().unwrap());
         }
-        match tokio_tungstenite::connect_async(req).await {
+        match tokio_tungstenite::connect_async_with_config(req, None, true).await {
             Ok((ws, _)) => Ok(Socket { ws }),
             Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
                 let status = resp.status().as_u16();

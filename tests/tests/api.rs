@@ -372,6 +372,17 @@ async fn seat_race_has_one_winner(backend: Backend) {
     }
 }
 
+/// (what, method, path, headers, body, expected status, expected code)
+type HostileRequest = (
+    &'static str,
+    Method,
+    String,
+    Vec<(String, String)>,
+    Vec<u8>,
+    u16,
+    &'static str,
+);
+
 async fn hostile_http_requests(backend: Backend) {
     let server = TestServer::start(backend).await;
     let api = server.api();
@@ -397,7 +408,7 @@ async fn hostile_http_requests(backend: Backend) {
     let too_long_name = format!("{{\"name\":\"{}\"}}", "n".repeat(257));
     let escaped_body = format!("{{\"body\":\"{}\"}}", "\\u00e9".repeat(4 * 1024)); // 8 KiB after decoding, 24 KiB on the wire
     #[rustfmt::skip]
-    let table: Vec<(&str, Method, String, Vec<(String, String)>, Vec<u8>, u16, &str)> = vec![
+    let table: Vec<HostileRequest> = vec![
         ("truncated JSON", Method::POST, "/api/rooms".into(), plain(&[json_ct]), b"{".to_vec(), 400, "invalid_body"),
         ("name of wrong type", Method::POST, "/api/rooms".into(), plain(&[json_ct]), br#"{"name":5}"#.to_vec(), 400, "invalid_body"),
         ("ttl as string", Method::POST, "/api/rooms".into(), plain(&[json_ct]), br#"{"name":"a","ttl_secs":"ten"}"#.to_vec(), 400, "invalid_body"),

@@ -83,7 +83,9 @@ impl MemoryStore {
         let room = rooms.get_mut(&room_id).ok_or(StoreError::NotFound)?;
         if room.deadline <= Instant::now() {
             // The timer has not run yet; the room is gone all the same.
-            rooms.remove(&room_id).map(|r| r.expiry.abort());
+            if let Some(expired) = rooms.remove(&room_id) {
+                expired.expiry.abort();
+            }
             return Err(StoreError::NotFound);
         }
         f(room)
@@ -259,5 +261,109 @@ impl Store for MemoryStore {
                 _guard: None,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! TTL behaviour under tokio's paused clock: no test sleeps for real.
+
+    use super::*;
+
+    fn member(id: &str) -> MemberRecord {
+        MemberRecord {
+            member_id: id.into(),
+            name: id.into(),
+            token_digest: String::new(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_room_lives_exactly_its_ttl() {
+        let store = MemoryStore::new();
+        let room = Uuid::new_v4();
+        store
+            .create_room(room, &member("a"), Duration::from_secs(600))
+            .await
+            .unwrap();
+        tokio::time::advance(Duration::from_secs(599)).await;
+        let left = store.room(room).await.unwrap().expires_in;
+        assert_eq!(left, Duration::from_secs(1));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        tokio::task::yield_now().await;
+        assert!(
+            !store.holds(room),
+            "the timer removed the room at its deadline"
+        );
+        assert_eq!(store.room(room).await.unwrap_err(), StoreError::NotFound);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expiry_closes_the_signal_channel_and_frees_everything() {
+        let store = MemoryStore::new();
+        let room = Uuid::new_v4();
+        store
+            .create_room(room, &member("a"), Duration::from_secs(10))
+            .await
+            .unwrap();
+        store.join_room(room, &member("b")).await.unwrap();
+        store
+            .append_message(room, &member("a"), "hi", None, 10)
+            .await
+            .unwrap();
+        let mut sub = store.subscribe(room).await.unwrap();
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert!(matches!(
+            sub.recv().await,
+            Err(broadcast::error::RecvError::Closed)
+        ));
+        assert_eq!(store.room_count(), 0);
+        assert_eq!(
+            store.messages(room, None).await.unwrap_err(),
+            StoreError::NotFound
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn destroy_cancels_the_timer_and_announces_first() {
+        let store = MemoryStore::new();
+        let room = Uuid::new_v4();
+        store
+            .create_room(room, &member("a"), Duration::from_secs(10))
+            .await
+            .unwrap();
+        let mut sub = store.subscribe(room).await.unwrap();
+        store.destroy(room, "a").await.unwrap();
+        assert_eq!(
+            *sub.recv().await.unwrap(),
+            RoomSignal::Destroyed { by: "a".into() }
+        );
+        assert!(matches!(
+            sub.recv().await,
+            Err(broadcast::error::RecvError::Closed)
+        ));
+        assert_eq!(
+            store.destroy(room, "a").await.unwrap_err(),
+            StoreError::NotFound
+        );
+        tokio::time::advance(Duration::from_secs(20)).await;
+        assert_eq!(store.room_count(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn many_rooms_expire_on_their_own_deadlines() {
+        let store = MemoryStore::new();
+        let rooms: Vec<Uuid> = (1..=100).map(|_| Uuid::new_v4()).collect();
+        for (i, room) in rooms.iter().enumerate() {
+            store
+                .create_room(*room, &member("a"), Duration::from_secs(i as u64 + 1))
+                .await
+                .unwrap();
+        }
+        for held in (0..100).rev() {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            tokio::task::yield_now().await;
+            assert_eq!(store.room_count(), held);
+        }
     }
 }

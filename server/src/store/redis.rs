@@ -25,7 +25,7 @@ use futures_util::StreamExt;
 use private_chat_protocol::Message;
 use redis::aio::{ConnectionManager, PubSubSink};
 use redis::{Script, Value};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use super::{
@@ -82,11 +82,17 @@ impl Scripts {
 }
 
 /// Local listeners per channel, and the sink of the live pub/sub connection.
-#[derive(Default)]
 struct Fanout {
     listeners: Mutex<HashMap<String, broadcast::Sender<SignalRef>>>,
     sink: tokio::sync::Mutex<Option<PubSubSink>>,
+    /// Whether `sink` is connected, so subscribers can wait out a reconnect.
+    connected: watch::Sender<bool>,
 }
+
+/// How long a new subscriber waits for a reconnecting pub/sub connection.
+const RECONNECT_WAIT: Duration = Duration::from_secs(5);
+/// Longest pause between two reconnect attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 impl Fanout {
     fn dispatch(&self, channel: &str, payload: &[u8]) {
@@ -156,7 +162,11 @@ impl RedisStore {
         let conn = ConnectionManager::new(client.clone())
             .await
             .map_err(unavailable)?;
-        let fanout = Arc::new(Fanout::default());
+        let fanout = Arc::new(Fanout {
+            listeners: Mutex::default(),
+            sink: tokio::sync::Mutex::default(),
+            connected: watch::channel(false).0,
+        });
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         tokio::spawn(pubsub_task(client, Arc::downgrade(&fanout), ready_tx));
         ready_rx
@@ -218,6 +228,7 @@ async fn pubsub_task(
                     tracing::warn!(error = %e, "redis pub/sub resubscribe failed");
                 } else {
                     *strong.sink.lock().await = Some(sink);
+                    strong.connected.send_replace(true);
                     if let Some(ready) = ready.take() {
                         let _ = ready.send(Ok(()));
                     }
@@ -235,6 +246,7 @@ async fn pubsub_task(
                     let Some(strong) = fanout.upgrade() else {
                         return;
                     };
+                    strong.connected.send_replace(false);
                     *strong.sink.lock().await = None;
                     tracing::warn!("redis pub/sub connection lost; reconnecting");
                 }
@@ -248,7 +260,7 @@ async fn pubsub_task(
             }
         }
         tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }
 
@@ -501,6 +513,14 @@ impl Store for RedisStore {
     }
 
     async fn subscribe(&self, room_id: Uuid) -> Result<Subscription, StoreError> {
+        let exists: bool = redis::cmd("EXISTS")
+            .arg(room_key(room_id))
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        if !exists {
+            return Err(StoreError::NotFound);
+        }
         let channel = channel(room_id);
         let (receiver, first) = {
             let mut listeners = self
@@ -525,6 +545,8 @@ impl Store for RedisStore {
             })),
         };
         if first {
+            let mut connected = self.fanout.connected.subscribe();
+            let _ = tokio::time::timeout(RECONNECT_WAIT, connected.wait_for(|c| *c)).await;
             let mut sink = self.fanout.sink.lock().await;
             let sink = sink
                 .as_mut()

@@ -1,1 +1,433 @@
-fn main() {}
+//! Load generator for the room server: prints a table, asserts nothing.
+//!
+//! It starts the real `private-chat-server` binary (built next to this one)
+//! as a child process, once per backend, so the memory it reports is the
+//! server's alone (`VmHWM`/`VmRSS` from `/proc`). Each scenario opens
+//! `rooms × 2` WebSocket members that send at a fixed rate; every message
+//! carries its send time, and the *other* member measures send-to-peer
+//! latency on receipt. The idle scenario opens sockets that send nothing and
+//! reports the server's resident memory per socket.
+//!
+//! `cargo run --release -p private-chat-tests --bin loadgen -- --help`
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use private_chat_tests::client::{Api, Seat};
+use private_chat_tests::redis::RedisServer;
+use serde_json::{json, Value};
+use tokio::sync::Barrier;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Which {
+    Memory,
+    Redis,
+    Both,
+}
+
+#[derive(Parser, Debug)]
+#[command(about = "Load generator for the private_chat room server")]
+struct Args {
+    /// Backends to measure.
+    #[arg(long, value_enum, default_value_t = Which::Both)]
+    backend: Which,
+    /// Rooms of the steady scenario (2 members each).
+    #[arg(long, default_value_t = 1000)]
+    rooms: usize,
+    /// Messages per second per member in the steady scenario.
+    #[arg(long, default_value_t = 1.0)]
+    rate: f64,
+    /// Rooms of the throughput scenario.
+    #[arg(long, default_value_t = 100)]
+    burst_rooms: usize,
+    /// Messages per second per member in the throughput scenario.
+    #[arg(long, default_value_t = 150.0)]
+    burst_rate: f64,
+    /// Seconds each scenario sends for.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Idle sockets opened to measure memory per socket.
+    #[arg(long, default_value_t = 5000)]
+    idle_sockets: usize,
+    /// Small numbers everywhere: proves the tool works in a few seconds.
+    #[arg(long)]
+    quick: bool,
+}
+
+/// The server under test, as a child process.
+struct ServerProcess {
+    child: Child,
+    api: Api,
+}
+
+impl ServerProcess {
+    async fn start(redis_url: Option<&str>) -> Self {
+        let exe = std::env::current_exe().expect("own path");
+        let server: PathBuf = exe.with_file_name("private-chat-server");
+        assert!(
+            server.exists(),
+            "build the server first: {} is missing",
+            server.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = Command::new(&server);
+        cmd.args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--max-messages",
+            "10000000",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null());
+        if let Some(url) = redis_url {
+            cmd.args(["--redis-url", url]);
+        }
+        let server = Self {
+            child: cmd.spawn().expect("server starts"),
+            api: Api::new(&format!("http://127.0.0.1:{port}")),
+        };
+        for _ in 0..200 {
+            if server
+                .api
+                .http
+                .get(format!("{}/healthz", server.api.base))
+                .send()
+                .await
+                .is_ok()
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        drop(server);
+        panic!("server did not come up");
+    }
+
+    /// (`VmRSS`, `VmHWM`) in KiB.
+    fn memory_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Raises the open-file limit to its hard maximum: thousands of sockets.
+fn raise_fd_limit() {
+    // SAFETY: plain getrlimit/setrlimit on this process.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
+async fn make_rooms(api: &Api, rooms: usize) -> Vec<(Seat, Seat)> {
+    let mut out = Vec::with_capacity(rooms);
+    for chunk in (0..rooms).collect::<Vec<_>>().chunks(50) {
+        let made = futures_util::future::join_all(chunk.iter().map(|_| async {
+            let a = api.create("bench-a", Some(3600)).await;
+            let b = api.join(&a.room_id, "bench-b").await;
+            (a, b)
+        }))
+        .await;
+        out.extend(made);
+    }
+    out
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn open(api: &Api, seat: &Seat) -> Ws {
+    let mut req = api.ws_url(&seat.room_id).into_client_request().unwrap();
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", seat.token).parse().unwrap(),
+    );
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(req, None, true)
+        .await
+        .expect("socket opens");
+    ws
+}
+
+struct Outcome {
+    sent: u64,
+    latency: Histogram<u64>,
+}
+
+/// One member: sends `rate` messages per second for `run`, and records the
+/// latency of every message of its peer.
+async fn member(
+    ws: Ws,
+    me: String,
+    rate: f64,
+    run: Duration,
+    start: Arc<Barrier>,
+    epoch: Instant,
+) -> Outcome {
+    let (mut tx, mut rx) = ws.split();
+    start.wait().await;
+    let until = Instant::now() + run;
+    let offset = rand_fraction(&me);
+    let reader = tokio::spawn(async move {
+        let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+        // Keep reading a little past the end, for messages in flight.
+        let stop = tokio::time::Instant::from_std(until + Duration::from_secs(2));
+        while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(stop, rx.next()).await {
+            let WsMessage::Text(text) = frame else {
+                continue;
+            };
+            let Ok(v) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            if v["type"] != "message" || v["message"]["member_id"] == me.as_str() {
+                continue;
+            }
+            if let Some(sent_us) = v["message"]["body"]
+                .as_str()
+                .and_then(|b| b.parse::<u64>().ok())
+            {
+                let now_us = epoch.elapsed().as_micros() as u64;
+                let _ = latency.record(now_us.saturating_sub(sent_us).max(1));
+            }
+        }
+        latency
+    });
+    let mut sent = 0;
+    let period = Duration::from_secs_f64(1.0 / rate);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Spread members over the first period, so sends do not come in lockstep.
+    tokio::time::sleep(Duration::from_secs_f64(offset / rate)).await;
+    while Instant::now() < until {
+        tick.tick().await;
+        let body = (epoch.elapsed().as_micros() as u64).to_string();
+        if tx
+            .send(WsMessage::Text(
+                json!({"type": "send", "body": body}).to_string().into(),
+            ))
+            .await
+            .is_err()
+        {
+            break;
+        }
+        sent += 1;
+    }
+    let latency = reader.await.unwrap();
+    let _ = tx.close().await;
+    Outcome { sent, latency }
+}
+
+/// A stable fraction in [0, 1) from a member id (no RNG needed).
+fn rand_fraction(id: &str) -> f64 {
+    let n = u64::from_str_radix(&id[..8.min(id.len())], 16).unwrap_or(0);
+    (n % 1000) as f64 / 1000.0
+}
+
+struct Row {
+    backend: &'static str,
+    scenario: String,
+    sockets: usize,
+    target: f64,
+    sent_per_s: f64,
+    delivered_per_s: f64,
+    latency: Option<Histogram<u64>>,
+    peak_rss_kib: u64,
+    per_socket_kib: Option<f64>,
+}
+
+async fn steady(
+    server: &ServerProcess,
+    backend: &'static str,
+    name: &str,
+    rooms: usize,
+    rate: f64,
+    secs: u64,
+) -> Row {
+    let pairs = make_rooms(&server.api, rooms).await;
+    let mut sockets = Vec::with_capacity(rooms * 2);
+    for (a, b) in &pairs {
+        sockets.push((open(&server.api, a).await, a.member_id.clone()));
+        sockets.push((open(&server.api, b).await, b.member_id.clone()));
+    }
+    let start = Arc::new(Barrier::new(sockets.len()));
+    let epoch = Instant::now();
+    let run = Duration::from_secs(secs);
+    let tasks: Vec<_> = sockets
+        .into_iter()
+        .map(|(ws, me)| tokio::spawn(member(ws, me, rate, run, start.clone(), epoch)))
+        .collect();
+    let outcomes = futures_util::future::join_all(tasks).await;
+    let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+    let mut sent = 0;
+    for o in outcomes {
+        let o = o.unwrap();
+        sent += o.sent;
+        latency.add(&o.latency).unwrap();
+    }
+    let delivered = latency.len();
+    Row {
+        backend,
+        scenario: name.into(),
+        sockets: rooms * 2,
+        target: rooms as f64 * 2.0 * rate,
+        sent_per_s: sent as f64 / secs as f64,
+        delivered_per_s: delivered as f64 / secs as f64,
+        latency: Some(latency),
+        peak_rss_kib: server.memory_kib().1,
+        per_socket_kib: None,
+    }
+}
+
+async fn idle(server: &ServerProcess, backend: &'static str, sockets: usize) -> Row {
+    let pairs = make_rooms(&server.api, sockets.div_ceil(2)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (before, _) = server.memory_kib();
+    let mut open_sockets = Vec::with_capacity(sockets);
+    for (a, b) in &pairs {
+        open_sockets.push(open(&server.api, a).await);
+        if open_sockets.len() < sockets {
+            open_sockets.push(open(&server.api, b).await);
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (after, peak) = server.memory_kib();
+    drop(open_sockets);
+    Row {
+        backend,
+        scenario: "idle sockets".into(),
+        sockets,
+        target: 0.0,
+        sent_per_s: 0.0,
+        delivered_per_s: 0.0,
+        latency: None,
+        peak_rss_kib: peak,
+        per_socket_kib: Some(after.saturating_sub(before) as f64 / sockets as f64),
+    }
+}
+
+fn print(rows: &[Row]) {
+    println!("| backend | scenario | sockets | target msg/s | sent msg/s | delivered msg/s | p50 ms | p99 ms | p99.9 ms | server peak RSS MiB | RSS per idle socket KiB |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let q = |p: f64| {
+            r.latency
+                .as_ref()
+                .filter(|h| !h.is_empty())
+                .map(|h| format!("{:.2}", h.value_at_quantile(p) as f64 / 1000.0))
+                .unwrap_or("-".into())
+        };
+        println!(
+            "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {} | {} | {} | {:.1} | {} |",
+            r.backend,
+            r.scenario,
+            r.sockets,
+            r.target,
+            r.sent_per_s,
+            r.delivered_per_s,
+            q(0.5),
+            q(0.99),
+            q(0.999),
+            r.peak_rss_kib as f64 / 1024.0,
+            r.per_socket_kib
+                .map(|k| format!("{k:.1}"))
+                .unwrap_or("-".into()),
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = Args::parse();
+    if args.quick {
+        (
+            args.rooms,
+            args.burst_rooms,
+            args.burst_rate,
+            args.seconds,
+            args.idle_sockets,
+        ) = (20, 5, 20.0, 2, 100);
+    }
+    raise_fd_limit();
+    let mut rows = Vec::new();
+    let mut redis = None;
+    let backends: Vec<&'static str> = match args.backend {
+        Which::Memory => vec!["memory"],
+        Which::Redis => vec!["redis"],
+        Which::Both => vec!["memory", "redis"],
+    };
+    for backend in backends {
+        let url = (backend == "redis").then(|| redis.get_or_insert_with(RedisServer::start).url());
+        // A fresh server per scenario, so peaks and idle memory are its own.
+        let server = ServerProcess::start(url.as_deref()).await;
+        let name = format!("{} rooms at {} msg/s per member", args.rooms, args.rate);
+        rows.push(steady(&server, backend, &name, args.rooms, args.rate, args.seconds).await);
+        drop(server);
+        let server = ServerProcess::start(url.as_deref()).await;
+        let name = format!(
+            "{} rooms at {} msg/s per member",
+            args.burst_rooms, args.burst_rate
+        );
+        rows.push(
+            steady(
+                &server,
+                backend,
+                &name,
+                args.burst_rooms,
+                args.burst_rate,
+                args.seconds,
+            )
+            .await,
+        );
+        drop(server);
+        let server = ServerProcess::start(url.as_deref()).await;
+        rows.push(idle(&server, backend, args.idle_sockets).await);
+        drop(server);
+        eprintln!("{backend}: done");
+    }
+    print(&rows);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    println!(
+        "\nmachine: {} cores, {cpu}; load generator and server on the same machine; {} s per scenario",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        args.seconds
+    );
+}

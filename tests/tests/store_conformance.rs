@@ -1,0 +1,248 @@
+//! One conformance suite for the [`Store`] trait, run against both backends:
+//! whatever the API tests do not see directly (signals, counts, limits).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use private_chat_server::store::memory::MemoryStore;
+use private_chat_server::store::redis::RedisStore;
+use private_chat_server::store::{MemberRecord, RoomSignal, Store, StoreError, Subscription};
+use uuid::Uuid;
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(#[tokio::test]
+            async fn $name() { super::$name(std::sync::Arc::new(private_chat_server::store::memory::MemoryStore::new())).await })*
+        }
+        mod redis {
+            $(#[tokio::test]
+            async fn $name() { super::$name(super::redis_store().await).await })*
+        }
+    };
+}
+
+conformance!(
+    seats_fill_in_order,
+    missing_rooms_are_not_found,
+    messages_get_sequential_ids_and_respect_the_limit,
+    socket_counts_respect_the_limit,
+    every_operation_signals_listeners,
+    destroy_removes_everything,
+    expiry_removes_everything,
+);
+
+async fn redis_store() -> Arc<RedisStore> {
+    Arc::new(
+        RedisStore::connect(&private_chat_tests::redis::shared_url())
+            .await
+            .unwrap(),
+    )
+}
+
+fn member(id: &str) -> MemberRecord {
+    MemberRecord {
+        member_id: id.into(),
+        name: format!("name-{id}"),
+        token_digest: format!("digest-{id}"),
+    }
+}
+
+const TTL: Duration = Duration::from_secs(60);
+
+async fn next(sub: &mut Subscription) -> RoomSignal {
+    let signal = tokio::time::timeout(Duration::from_secs(5), sub.recv())
+        .await
+        .expect("a signal in time");
+    (*signal.expect("channel open")).clone()
+}
+
+async fn seats_fill_in_order<S: Store>(store: Arc<S>) {
+    let room = Uuid::new_v4();
+    let left = store.create_room(room, &member("a"), TTL).await.unwrap();
+    assert!(left <= TTL && left > TTL - Duration::from_secs(1));
+    store.join_room(room, &member("b")).await.unwrap();
+    assert_eq!(
+        store.join_room(room, &member("c")).await.unwrap_err(),
+        StoreError::Full
+    );
+    let snapshot = store.room(room).await.unwrap();
+    assert_eq!(snapshot.members, vec![member("a"), member("b")]);
+    assert_eq!(snapshot.online, vec![0, 0]);
+}
+
+async fn missing_rooms_are_not_found<S: Store>(store: Arc<S>) {
+    let room = Uuid::new_v4();
+    assert_eq!(store.room(room).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(
+        store.join_room(room, &member("b")).await.unwrap_err(),
+        StoreError::NotFound
+    );
+    assert_eq!(
+        store
+            .append_message(room, &member("a"), "x", None, 10)
+            .await
+            .unwrap_err(),
+        StoreError::NotFound
+    );
+    assert_eq!(
+        store.destroy(room, "a").await.unwrap_err(),
+        StoreError::NotFound
+    );
+    assert_eq!(
+        store.connect(room, "a", 4).await.unwrap_err(),
+        StoreError::NotFound
+    );
+    assert_eq!(
+        store.disconnect(room, "a").await.unwrap_err(),
+        StoreError::NotFound
+    );
+    assert!(matches!(
+        store.subscribe(room).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn messages_get_sequential_ids_and_respect_the_limit<S: Store>(store: Arc<S>) {
+    let room = Uuid::new_v4();
+    store.create_room(room, &member("a"), TTL).await.unwrap();
+    store.join_room(room, &member("b")).await.unwrap();
+    for i in 1..=4u64 {
+        let author = if i % 2 == 0 { member("b") } else { member("a") };
+        let body = format!("m{i} \"quoted\" \\ \u{1F642} {{}}");
+        let m = store
+            .append_message(room, &author, &body, Some("n"), 4)
+            .await
+            .unwrap();
+        assert_eq!(
+            (m.id, m.body.as_str(), m.member_id.as_str()),
+            (i, body.as_str(), author.member_id.as_str())
+        );
+        assert_eq!(m.name, author.name);
+    }
+    assert_eq!(
+        store
+            .append_message(room, &member("a"), "5", None, 4)
+            .await
+            .unwrap_err(),
+        StoreError::MessageLimit
+    );
+    let all = store.messages(room, None).await.unwrap();
+    assert_eq!(all.iter().map(|m| m.id).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert!(all.windows(2).all(|w| w[0].sent_at_ms <= w[1].sent_at_ms));
+    assert_eq!(
+        store.messages(room, Some(2)).await.unwrap(),
+        all[2..].to_vec()
+    );
+    assert!(store.messages(room, Some(4)).await.unwrap().is_empty());
+}
+
+async fn socket_counts_respect_the_limit<S: Store>(store: Arc<S>) {
+    let room = Uuid::new_v4();
+    store.create_room(room, &member("a"), TTL).await.unwrap();
+    store.join_room(room, &member("b")).await.unwrap();
+    store.connect(room, "a", 2).await.unwrap();
+    store.connect(room, "a", 2).await.unwrap();
+    assert_eq!(
+        store.connect(room, "a", 2).await.unwrap_err(),
+        StoreError::TooManySockets
+    );
+    store.connect(room, "b", 2).await.unwrap();
+    assert_eq!(store.room(room).await.unwrap().online, vec![2, 1]);
+    store.disconnect(room, "a").await.unwrap();
+    store.disconnect(room, "b").await.unwrap();
+    assert_eq!(store.room(room).await.unwrap().online, vec![1, 0]);
+    store.connect(room, "a", 2).await.unwrap();
+    assert_eq!(store.room(room).await.unwrap().online, vec![2, 0]);
+}
+
+async fn every_operation_signals_listeners<S: Store>(store: Arc<S>) {
+    let room = Uuid::new_v4();
+    store.create_room(room, &member("a"), TTL).await.unwrap();
+    let mut sub = store.subscribe(room).await.unwrap();
+    store.join_room(room, &member("b")).await.unwrap();
+    assert_eq!(next(&mut sub).await, RoomSignal::PresenceChanged);
+    store.connect(room, "b", 4).await.unwrap();
+    assert_eq!(next(&mut sub).await, RoomSignal::PresenceChanged);
+    let m = store
+        .append_message(room, &member("b"), "hi", Some("n-7"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut sub).await,
+        RoomSignal::Message {
+            message: m,
+            nonce: Some("n-7".into())
+        }
+    );
+    let typing = RoomSignal::Typing {
+        member_id: "b".into(),
+    };
+    store.publish(room, &typing).await.unwrap();
+    assert_eq!(next(&mut sub).await, typing);
+    store.disconnect(room, "b").await.unwrap();
+    assert_eq!(next(&mut sub).await, RoomSignal::PresenceChanged);
+    store.destroy(room, "b").await.unwrap();
+    assert_eq!(
+        next(&mut sub).await,
+        RoomSignal::Destroyed { by: "b".into() }
+    );
+}
+
+async fn destroy_removes_everything<S: Store>(store: Arc<S>) {
+    let room = Uuid::new_v4();
+    store.create_room(room, &member("a"), TTL).await.unwrap();
+    store.join_room(room, &member("b")).await.unwrap();
+    store.connect(room, "a", 4).await.unwrap();
+    store
+        .append_message(room, &member("a"), "x", None, 10)
+        .await
+        .unwrap();
+    store.destroy(room, "a").await.unwrap();
+    assert_eq!(store.room(room).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(
+        store
+            .messages(room, None)
+            .await
+            .map(|m| m.len())
+            .unwrap_or(0),
+        0
+    );
+    // Late writers (a socket closing after the destroy) must not resurrect it.
+    let _ = store.disconnect(room, "a").await;
+    let _ = store.connect(room, "a", 4).await;
+    let _ = store
+        .append_message(room, &member("a"), "late", None, 10)
+        .await;
+    assert_eq!(store.room(room).await.unwrap_err(), StoreError::NotFound);
+    assert_no_traces(&*store, room).await;
+}
+
+async fn expiry_removes_everything<S: Store>(store: Arc<S>) {
+    let room = Uuid::new_v4();
+    store
+        .create_room(room, &member("a"), Duration::from_millis(300))
+        .await
+        .unwrap();
+    store.join_room(room, &member("b")).await.unwrap();
+    store.connect(room, "b", 4).await.unwrap();
+    store
+        .append_message(room, &member("b"), "x", None, 10)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(store.room(room).await.unwrap_err(), StoreError::NotFound);
+    let _ = store.disconnect(room, "b").await;
+    assert_no_traces(&*store, room).await;
+}
+
+async fn assert_no_traces<S: Store>(store: &S, room: Uuid) {
+    let any: &dyn std::any::Any = store;
+    if let Some(redis) = any.downcast_ref::<RedisStore>() {
+        assert_eq!(redis.keys_of(room).await.unwrap(), Vec::<String>::new());
+    } else if let Some(memory) = any.downcast_ref::<MemoryStore>() {
+        assert!(!memory.holds(room));
+    } else {
+        panic!("unknown backend");
+    }
+}

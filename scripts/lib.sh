@@ -31,3 +31,35 @@ need_cargo() {
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
+
+# The wasm-bindgen version Cargo.lock pins (the CLI must match it exactly).
+locked_wasm_bindgen() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+# wasm-bindgen-cli at the locked version, installed once into ~/.cargo/bin.
+need_wasm_bindgen() {
+  local want; want=$(locked_wasm_bindgen)
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
+    echo "==> installing wasm-bindgen-cli $want (once, a few minutes)"
+    cargo install -q wasm-bindgen-cli --version "$want"
+  fi
+}
+
+# How to build for wasm32: rustup's target when present, else Debian's
+# rustc-web with std built from source. Sets WASM_CARGO and WASM_ENV.
+need_wasm_toolchain() {
+  if rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+    WASM_CARGO=cargo
+    WASM_ENV=()
+  else
+    need_packages rustc-web cargo-web rust-web-src rust-web-llvm lld-22
+    WASM_CARGO=/usr/bin/cargo
+    WASM_ENV=(PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort)
+  fi
+}
+
+# Debian packages the desktop app needs to build and run.
+need_app_packages() {
+  need_packages libwebkit2gtk-4.1-dev pkg-config build-essential libssl-dev xdg-utils
+}

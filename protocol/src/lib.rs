@@ -11,11 +11,15 @@
 //! - [`error`]: error codes and the `{"error", "message"}` body.
 //! - [`close`]: WebSocket close codes the server uses.
 //! - [`limits`]: default bounds the server enforces and clients respect.
+//! - [`invite`]: parsing and building `privchat://room/<id>` invites.
+//! - [`app`]: the desktop shell ↔ UI contract (Tauri IPC, never on the network).
 
+pub mod app;
 pub mod close;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod invite;
 pub mod limits;
 
 pub use error::{ErrorBody, ErrorCode};

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::http::{self, ApiError, Bearer, RoomId};
 use crate::state::AppState;
-use crate::store::{MemberRecord, RoomSignal, SignalRef, Store, StoreError};
+use crate::store::{MemberRecord, RoomSignal, SignalRef, Store, StoreError, Subscription};
 
 /// Outbound frames queued per socket before the session waits for the writer.
 const OUTBOUND_QUEUE: usize = 32;
@@ -33,6 +33,8 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// Typing signals a socket may forward at most this often.
 const TYPING_EVERY: Duration = Duration::from_millis(1000);
+/// How long a socket whose room vanished waits for the reason to arrive.
+const GONE_GRACE: Duration = Duration::from_secs(2);
 /// The socket's read buffer: small, since idle sockets dominate memory and
 /// the buffer grows on demand up to the frame limit.
 const READ_BUFFER: usize = 2 * 1024;
@@ -226,42 +228,75 @@ impl Session<'_> {
         tokio::pin!(expiry);
         let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
         let mut last_heard = Instant::now();
-        loop {
+        let end = loop {
             tokio::select! {
                 _ = &mut expiry => {
                     let _ = self.emit(&ServerEvent::Expired).await;
-                    return Some((close::ROOM_EXPIRED, "room expired"));
+                    break Some((close::ROOM_EXPIRED, "room expired"));
                 }
-                _ = shutdown.changed() => return Some((close::GOING_AWAY, "server shutting down")),
+                _ = shutdown.changed() => break Some((close::GOING_AWAY, "server shutting down")),
                 _ = ping.tick() => {
                     if last_heard.elapsed() > IDLE_LIMIT {
-                        return Some((close::GOING_AWAY, "no answer to pings"));
+                        break Some((close::GOING_AWAY, "no answer to pings"));
                     }
                     if self.out.send(Outbound::Ping).await.is_err() {
-                        return None;
+                        break None;
                     }
                 }
                 signal = signals.recv() => {
                     if let Err(end) = self.forward(signal, deadline).await {
-                        return end;
+                        break end;
                     }
                 }
                 frame = stream.next() => {
                     last_heard = Instant::now();
                     match frame {
-                        None | Some(Ok(WsMessage::Close(_))) => return None,
-                        Some(Err(e)) => return Some(read_error(&e)),
+                        None | Some(Ok(WsMessage::Close(_))) => break None,
+                        Some(Err(e)) => break Some(read_error(&e)),
                         Some(Ok(WsMessage::Text(text))) => {
                             if let Err(end) = self.handle_text(text.as_str()).await {
-                                return end;
+                                break end;
                             }
                         }
                         Some(Ok(WsMessage::Binary(_))) => {
                             if self.emit_error(ErrorCode::InvalidFrame, "Binary frames are not supported; send JSON text.", None).await.is_err() {
-                                return None;
+                                break None;
                             }
                         }
                         Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
+                    }
+                }
+            }
+        };
+        match end {
+            Some((close::ROOM_GONE, _)) => self.why_gone(&mut signals, deadline).await,
+            end => end,
+        }
+    }
+
+    /// The room vanished under a read or write of this socket. The signal
+    /// that says why (a destroy, normally) is right behind in the queue, or
+    /// the deadline is: wait briefly for either, so the client learns the
+    /// real reason instead of "gone".
+    async fn why_gone(&self, signals: &mut Subscription, deadline: Instant) -> End {
+        let grace = tokio::time::sleep(GONE_GRACE);
+        tokio::pin!(grace);
+        loop {
+            tokio::select! {
+                _ = &mut grace => return Some((close::ROOM_GONE, "room gone")),
+                _ = sleep_until(deadline) => {
+                    let _ = self.emit(&ServerEvent::Expired).await;
+                    return Some((close::ROOM_EXPIRED, "room expired"));
+                }
+                signal = signals.recv() => {
+                    let explains = match &signal {
+                        Ok(s) => matches!(**s, RoomSignal::Destroyed { .. }),
+                        Err(_) => true,
+                    };
+                    if explains {
+                        if let Err(end) = self.forward(signal, deadline).await {
+                            return end;
+                        }
                     }
                 }
             }

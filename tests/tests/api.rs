@@ -40,6 +40,7 @@ on_both_backends!(
     socket_limit_per_member,
     size_limits_are_inclusive,
     health_names_the_backend,
+    destroy_right_after_a_join_is_still_a_destroy,
 );
 
 fn assert_error(got: &(StatusCode, Value), status: u16, code: &str) {
@@ -672,4 +673,19 @@ async fn vanished_client_goes_offline() {
     drop(sb); // TCP reset, no close frame
     let presence = sa.next_of("presence").await;
     assert_eq!(presence["members"][1]["online"], false);
+}
+
+async fn destroy_right_after_a_join_is_still_a_destroy(backend: Backend) {
+    // The join makes every socket re-read the room; a destroy right behind
+    // it must still reach them as a destroy, not as a vanished room.
+    let server = TestServer::start(backend).await;
+    let api = server.api();
+    for _ in 0..20 {
+        let a = api.create("alice", None).await;
+        let mut sa = api.socket(&a).await;
+        let b = api.join(&a.room_id, "bob").await;
+        assert_eq!(api.destroy(&b).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(sa.next_of("destroyed").await["by"], b.member_id);
+        assert_eq!(sa.close_code().await, Some(4000));
+    }
 }

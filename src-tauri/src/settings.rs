@@ -1,0 +1,73 @@
+//! What the app keeps between runs, with the official store plugin, in the
+//! app's data directory: the anonymous name, an optional server URL, and the
+//! seat of the room the app is in (so reopening within the TTL returns there).
+
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_store::StoreExt;
+
+const FILE: &str = "private_chat.json";
+const NAME: &str = "name";
+const SERVER: &str = "server_url";
+const SEAT: &str = "seat";
+
+/// A seat in a room, as saved: enough to come back to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedSeat {
+    pub server_url: String,
+    pub room_id: String,
+    pub member_id: String,
+    pub token: String,
+}
+
+fn get<R: Runtime, T: for<'de> Deserialize<'de>>(app: &AppHandle<R>, key: &str) -> Option<T> {
+    let store = app.store(FILE).ok()?;
+    store.get(key).and_then(|v| serde_json::from_value(v).ok())
+}
+
+fn set<R: Runtime>(app: &AppHandle<R>, key: &str, value: Option<serde_json::Value>) {
+    match app.store(FILE) {
+        Ok(store) => {
+            match value {
+                Some(v) => store.set(key, v),
+                None => {
+                    store.delete(key);
+                }
+            }
+            if let Err(e) = store.save() {
+                tracing::warn!("cannot save settings: {e}");
+            }
+        }
+        Err(e) => tracing::warn!("cannot open settings: {e}"),
+    }
+}
+
+/// The saved name, or a new one (saved) when there is none or it is malformed.
+pub fn name<R: Runtime>(app: &AppHandle<R>) -> String {
+    match get::<R, String>(app, NAME) {
+        Some(name) if crate::names::is_valid(&name) => name,
+        _ => set_name(app, crate::names::random_name()),
+    }
+}
+
+pub fn set_name<R: Runtime>(app: &AppHandle<R>, name: String) -> String {
+    set(app, NAME, Some(serde_json::Value::String(name.clone())));
+    name
+}
+
+/// A server URL set in the settings file, if any.
+pub fn server_url<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
+    get::<R, String>(app, SERVER).filter(|s| !s.trim().is_empty())
+}
+
+pub fn seat<R: Runtime>(app: &AppHandle<R>) -> Option<SavedSeat> {
+    get(app, SEAT)
+}
+
+pub fn save_seat<R: Runtime>(app: &AppHandle<R>, seat: Option<&SavedSeat>) {
+    set(
+        app,
+        SEAT,
+        seat.map(|s| serde_json::to_value(s).expect("a seat serializes")),
+    );
+}

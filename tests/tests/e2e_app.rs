@@ -1,0 +1,486 @@
+//! End-to-end tests of the real app window: the built `private-chat` binary
+//! under Xvfb, driven through WebKitWebDriver, chatting with a second member
+//! that the test runs through the app's own client core.
+//!
+//! They need the built app and a display, so they are `#[ignore]`d in plain
+//! `cargo test`; scripts/test.sh builds the app and runs them with
+//! `--ignored` under xvfb-run. Screenshots land in artifacts/e2e.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use private_chat_app::client::socket::Seat;
+use private_chat_app::client::{Api, RoomSocket};
+use private_chat_protocol::app::{Notice, RoomEvent};
+use private_chat_protocol::invite::Invite;
+use private_chat_protocol::{ErrorCode, Session};
+use private_chat_tests::app::{answer_native_dialog, App, Launch};
+use tokio::sync::mpsc;
+
+const WHY: &str = "needs the built app and a display: run by scripts/test.sh";
+const DESTROY_DIALOG: &str = "Destroy this room?";
+/// Keystrokes that empty a text field: Ctrl+A, then Delete.
+const CLEAR: &str = "\u{E009}a\u{E009}\u{E017}";
+
+/// The second member, on the app's client core.
+struct Peer {
+    api: Api,
+    session: Session,
+    socket: RoomSocket,
+    events: mpsc::UnboundedReceiver<RoomEvent>,
+}
+
+impl Peer {
+    async fn connect(api: Api, session: Session) -> Self {
+        let (tx, events) = mpsc::unbounded_channel();
+        let seat = Seat {
+            api: api.clone(),
+            room_id: session.room_id.clone(),
+            member_id: session.member_id.clone(),
+            token: session.token.clone(),
+        };
+        let socket = RoomSocket::spawn(
+            seat,
+            0,
+            Duration::from_millis(session.expires_in_ms),
+            Arc::new(move |e| {
+                let _ = tx.send(e);
+            }),
+        );
+        let mut peer = Self {
+            api,
+            session,
+            socket,
+            events,
+        };
+        peer.next("online", |e| {
+            matches!(
+                e,
+                RoomEvent::Connection {
+                    state: private_chat_protocol::app::Connection::Online,
+                    ..
+                }
+            )
+        })
+        .await;
+        peer
+    }
+
+    async fn join(server: &str, room_id: &str, name: &str) -> Self {
+        let api = Api::new(server);
+        let session = api.join(room_id, name).await.expect("the peer joins");
+        Self::connect(api, session).await
+    }
+
+    async fn next(&mut self, what: &str, ok: impl Fn(&RoomEvent) -> bool) -> RoomEvent {
+        let wait = tokio::time::timeout(Duration::from_secs(15), async {
+            loop {
+                let e = self
+                    .events
+                    .recv()
+                    .await
+                    .expect("the peer's socket task is alive");
+                if ok(&e) {
+                    return e;
+                }
+            }
+        });
+        wait.await
+            .unwrap_or_else(|_| panic!("the peer never saw {what}"))
+    }
+}
+
+/// `mm:ss` of the countdown, in seconds.
+async fn countdown_secs(app: &App) -> u64 {
+    let text = app
+        .ui
+        .wait_text("[data-testid=countdown] strong", "a mm:ss countdown", |t| {
+            t.len() == 5
+        })
+        .await;
+    let (m, s) = text.split_once(':').expect("mm:ss");
+    m.parse::<u64>().unwrap() * 60 + s.parse::<u64>().unwrap()
+}
+
+async fn invite_of(app: &App) -> Invite {
+    let link = app
+        .ui
+        .wait_text("[data-testid=invite-link]", "an invite", |t| {
+            t.starts_with("privchat://room/")
+        })
+        .await;
+    Invite::parse(&link).expect("the app shows a valid invite")
+}
+
+async fn notice(app: &App, expected: Notice) {
+    app.ui
+        .wait_text("[data-testid=notice-text]", expected.text(), |t| {
+            t == expected.text()
+        })
+        .await;
+    app.ui.find("[data-testid=lobby]").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and a display: run by scripts/test.sh"]
+async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
+    let _ = WHY;
+    let app = App::launch(Launch::default()).await;
+    let name = app
+        .ui
+        .wait_text("[data-testid=my-name]", "an anonymous name", |t| {
+            t.starts_with("anonymous-")
+        })
+        .await;
+    assert_eq!(
+        name.split('-').count(),
+        3,
+        "anonymous-<animal>-<5 chars>: {name}"
+    );
+    assert_eq!(name.rsplit('-').next().unwrap().len(), 5);
+    app.screenshot("01-lobby").await;
+
+    app.ui.click("[data-testid=create-room]").await;
+    app.ui.find("[data-testid=room]").await;
+    let invite = invite_of(&app).await;
+    let server = invite
+        .server
+        .clone()
+        .expect("the embedded server's address is in the invite");
+    assert!(server.starts_with("http://127.0.0.1:"), "{server}");
+    app.ui
+        .wait_text("[data-testid=presence]", "waiting", |t| {
+            t.contains("Waiting")
+        })
+        .await;
+    let before = countdown_secs(&app).await;
+    assert!(
+        (590..=600).contains(&before),
+        "10 minutes by default: {before}"
+    );
+
+    let mut peer = Peer::join(&server, &invite.room_id, "bee").await;
+    app.ui
+        .wait_text("[data-testid=presence]", "the peer here", |t| {
+            t == "bee is here"
+        })
+        .await;
+    app.ui
+        .wait_text("[data-testid=connection]", "connected", |t| {
+            t == "Connected"
+        })
+        .await;
+
+    // App to peer.
+    app.ui
+        .type_into("[data-testid=composer-input]", "hello from the app\u{E007}")
+        .await;
+    app.ui
+        .wait_text(
+            "[data-testid=message-mine] [data-testid=message-body]",
+            "own message",
+            |t| t == "hello from the app",
+        )
+        .await;
+    peer.next(
+        "the app's message",
+        |e| matches!(e, RoomEvent::Message { message, .. } if message.body == "hello from the app"),
+    )
+    .await;
+    assert_eq!(
+        app.ui
+            .text(&app.ui.find("[data-testid=composer-input]").await)
+            .await,
+        "",
+        "the composer clears"
+    );
+
+    // Peer to app: shown as text, never as HTML.
+    peer.socket.typing();
+    app.ui.find("[data-testid=typing-indicator]").await;
+    peer.socket
+        .send("<b>hi</b> from bee\nsecond line".into(), "p1".into())
+        .await
+        .unwrap();
+    app.ui
+        .wait_text(
+            "[data-testid=message-theirs] [data-testid=message-body]",
+            "peer's message",
+            |t| t.contains("<b>hi</b> from bee"),
+        )
+        .await;
+    assert!(
+        app.ui
+            .all("[data-testid=message-theirs] b")
+            .await
+            .is_empty(),
+        "message text must not become HTML"
+    );
+    app.ui.wait_gone("[data-testid=typing-indicator]").await;
+    app.screenshot("02-room").await;
+
+    // A third person is refused.
+    let refused = Api::new(&server)
+        .join(&invite.room_id, "carol")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some(ErrorCode::RoomFull));
+
+    // The countdown runs.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let after = countdown_secs(&app).await;
+    assert!(
+        after < before && after + 5 > before,
+        "countdown went from {before} to {after}"
+    );
+
+    // The copy button gives feedback.
+    app.ui.click("[data-testid=copy-invite]").await;
+    app.ui
+        .wait_text("[data-testid=copy-invite]", "Copied", |t| {
+            t.starts_with("Copied")
+        })
+        .await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and a display: run by scripts/test.sh"]
+async fn destroy_from_the_app_asks_natively_and_ends_the_room_for_both() {
+    let app = App::launch(Launch::default()).await;
+    app.ui.click("[data-testid=create-room]").await;
+    let invite = invite_of(&app).await;
+    let server = invite.server.clone().unwrap();
+    let mut peer = Peer::join(&server, &invite.room_id, "bee").await;
+    app.ui
+        .wait_text("[data-testid=presence]", "the peer here", |t| {
+            t == "bee is here"
+        })
+        .await;
+
+    // Cancel in the native dialog: nothing happens.
+    app.ui.click("[data-testid=destroy-room]").await;
+    answer_native_dialog(DESTROY_DIALOG, "Escape");
+    app.ui
+        .wait_text("[data-testid=destroy-room]", "the button back", |t| {
+            t == "Destroy"
+        })
+        .await;
+    assert!(
+        peer.api
+            .room(&peer.session.room_id, &peer.session.token)
+            .await
+            .is_ok(),
+        "cancel keeps the room"
+    );
+
+    // Confirm: both end in the lobby.
+    app.ui.click("[data-testid=destroy-room]").await;
+    answer_native_dialog(DESTROY_DIALOG, "Return");
+    notice(&app, Notice::DestroyedByYou).await;
+    app.screenshot("03-destroyed-by-you").await;
+    peer.next("destroyed by the other person", |e| {
+        matches!(
+            e,
+            RoomEvent::Ended {
+                notice: Notice::DestroyedByPeer,
+                ..
+            }
+        )
+    })
+    .await;
+    let gone = peer
+        .api
+        .room(&peer.session.room_id, &peer.session.token)
+        .await
+        .unwrap_err();
+    assert_eq!(gone.code(), Some(ErrorCode::RoomNotFound));
+
+    app.ui.click("[data-testid=notice-dismiss]").await;
+    app.ui.wait_gone("[data-testid=notice]").await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and a display: run by scripts/test.sh"]
+async fn destroy_by_the_other_person_sends_the_app_to_the_lobby() {
+    let app = App::launch(Launch::default()).await;
+    app.ui.click("[data-testid=create-room]").await;
+    let invite = invite_of(&app).await;
+    let peer = Peer::join(&invite.server.clone().unwrap(), &invite.room_id, "bee").await;
+    app.ui
+        .wait_text("[data-testid=presence]", "the peer here", |t| {
+            t == "bee is here"
+        })
+        .await;
+    peer.api
+        .destroy(&peer.session.room_id, &peer.session.token)
+        .await
+        .unwrap();
+    notice(&app, Notice::DestroyedByPeer).await;
+    app.screenshot("04-destroyed-by-peer").await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and a display: run by scripts/test.sh"]
+async fn expiry_and_every_lobby_error() {
+    let app = App::launch(Launch::default()).await;
+    let footer = app
+        .ui
+        .wait_text("[data-testid=server-info]", "the server address", |t| {
+            t.contains("http://")
+        })
+        .await;
+    let server = footer.rsplit(' ').next().unwrap().to_owned();
+    let api = Api::new(&server);
+
+    // Not found, invalid, full.
+    let missing = "00000000-0000-4000-8000-000000000000";
+    app.ui
+        .type_into("[data-testid=invite-input]", missing)
+        .await;
+    app.ui.click("[data-testid=join-room]").await;
+    notice(&app, Notice::RoomNotFound).await;
+    app.screenshot("05-not-found").await;
+
+    app.ui
+        .type_into(
+            "[data-testid=invite-input]",
+            &format!("{CLEAR}javascript://alert(1)"),
+        )
+        .await;
+    app.ui.click("[data-testid=join-room]").await;
+    app.ui
+        .wait_text("[data-testid=invite-error]", "an invite error", |t| {
+            t.contains("not a private_chat invite")
+        })
+        .await;
+
+    let full = api.create("alice", None).await.unwrap();
+    api.join(&full.room_id, "bob").await.unwrap();
+    let link = Invite {
+        room_id: full.room_id.clone(),
+        server: Some(server.clone()),
+    }
+    .to_link();
+    app.ui
+        .type_into("[data-testid=invite-input]", &format!("{CLEAR}{link}"))
+        .await;
+    app.ui.click("[data-testid=join-room]").await;
+    notice(&app, Notice::RoomFull).await;
+    app.screenshot("06-room-full").await;
+
+    // Expiry: the app joins a room with a 4-second lifetime.
+    let short = api.create("alice", Some(4)).await.unwrap();
+    app.ui
+        .type_into(
+            "[data-testid=invite-input]",
+            &format!("{CLEAR}{}", short.room_id),
+        )
+        .await;
+    app.ui.click("[data-testid=join-room]").await;
+    app.ui.find("[data-testid=room]").await;
+    let left = countdown_secs(&app).await;
+    assert!(left <= 4, "{left}");
+    let class = app
+        .ui
+        .attr(&app.ui.find("[data-testid=countdown]").await, "class")
+        .await
+        .unwrap_or_default();
+    assert!(class.contains("warning"), "red in the last minute: {class}");
+    app.screenshot("07-last-seconds").await;
+    notice(&app, Notice::Expired).await;
+    app.screenshot("08-expired").await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and a display: run by scripts/test.sh"]
+async fn name_and_room_survive_a_restart() {
+    // A standalone server outlives the app, so its room can be resumed.
+    let config = private_chat_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    };
+    let server = private_chat_server::start(config).await.unwrap();
+    let launch = Launch {
+        data_dir: Some(
+            std::env::temp_dir().join(format!("private-chat-e2e-restart-{}", std::process::id())),
+        ),
+        env: vec![("PRIVATE_CHAT_SERVER".into(), server.url())],
+    };
+    let _ = std::fs::remove_dir_all(launch.data_dir.as_ref().unwrap());
+    std::fs::create_dir_all(launch.data_dir.as_ref().unwrap()).unwrap();
+
+    let app = App::launch(launch.clone()).await;
+    let name = app
+        .ui
+        .wait_text("[data-testid=my-name]", "a name", |t| {
+            t.starts_with("anonymous-")
+        })
+        .await;
+    app.ui.click("[data-testid=create-room]").await;
+    let invite = invite_of(&app).await;
+    assert_eq!(
+        invite.server, None,
+        "a configured server is the default: the invite omits it"
+    );
+    app.ui
+        .wait_text("[data-testid=connection]", "connected", |t| {
+            t == "Connected"
+        })
+        .await;
+    app.ui
+        .type_into("[data-testid=composer-input]", "remember me\u{E007}")
+        .await;
+    app.ui
+        .wait_text(
+            "[data-testid=message-mine] [data-testid=message-body]",
+            "sent",
+            |t| t == "remember me",
+        )
+        .await;
+    app.quit().await;
+
+    let app = App::launch(launch.clone()).await;
+    app.ui.find("[data-testid=room]").await;
+    let room_id = app
+        .ui
+        .attr(&app.ui.find("[data-testid=room-id]").await, "title")
+        .await
+        .unwrap();
+    assert_eq!(room_id, invite.room_id, "back in the same room");
+    app.ui
+        .wait_text(
+            "[data-testid=message-mine] [data-testid=message-body]",
+            "history",
+            |t| t == "remember me",
+        )
+        .await;
+    app.screenshot("09-resumed").await;
+
+    // Once the room ends, the next start is in the lobby with the same name.
+    let peer_api = Api::new(&server.url());
+    let peer = peer_api.join(&invite.room_id, "bee").await.unwrap();
+    peer_api.destroy(&peer.room_id, &peer.token).await.unwrap();
+    notice(&app, Notice::DestroyedByPeer).await;
+    app.quit().await;
+    let app = App::launch(launch).await;
+    app.ui.find("[data-testid=lobby]").await;
+    let again = app
+        .ui
+        .wait_text("[data-testid=my-name]", "a name", |t| {
+            t.starts_with("anonymous-")
+        })
+        .await;
+    assert_eq!(again, name, "the name survives restarts");
+    app.ui.click("[data-testid=new-name]").await;
+    app.ui
+        .wait_text("[data-testid=my-name]", "a new name", |t| {
+            t != name && t.starts_with("anonymous-")
+        })
+        .await;
+    app.quit().await;
+    server.shutdown().await.unwrap();
+}

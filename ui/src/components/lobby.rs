@@ -1,0 +1,98 @@
+//! The lobby: your anonymous name, create a room, or join one by invite.
+
+use private_chat_protocol::invite::Invite;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct LobbyProps {
+    pub name: AttrValue,
+    pub busy: bool,
+    pub embedded: bool,
+    pub server_url: AttrValue,
+    pub on_create: Callback<()>,
+    pub on_join: Callback<String>,
+    pub on_new_name: Callback<()>,
+}
+
+#[function_component]
+pub fn Lobby(props: &LobbyProps) -> Html {
+    let invite = use_state(String::new);
+    let local_error = use_state(|| None::<String>);
+
+    let on_input = {
+        let invite = invite.clone();
+        let local_error = local_error.clone();
+        Callback::from(move |e: InputEvent| {
+            invite.set(e.target_unchecked_into::<HtmlInputElement>().value());
+            local_error.set(None);
+        })
+    };
+    let submit = {
+        let invite = invite.clone();
+        let local_error = local_error.clone();
+        let on_join = props.on_join.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            // Checked here for a quick answer; the shell parses it again.
+            match Invite::parse(&invite) {
+                Ok(_) => on_join.emit((*invite).clone()),
+                Err(err) => local_error.set(Some(err.to_string())),
+            }
+        })
+    };
+    let create = props.on_create.reform(|_: MouseEvent| ());
+    let new_name = props.on_new_name.reform(|_: MouseEvent| ());
+
+    html! {
+        <main class="lobby" data-testid="lobby">
+            <header class="brand">
+                <div class="logo" aria-hidden="true">{ "◐" }</div>
+                <div>
+                    <h1>{ "private_chat" }</h1>
+                    <p class="tagline">{ "Two people. One room. Gone without a trace." }</p>
+                </div>
+            </header>
+
+            <section class="card identity">
+                <span class="label">{ "You appear as" }</span>
+                <div class="name-row">
+                    <strong class="name" data-testid="my-name">{ props.name.clone() }</strong>
+                    <button class="ghost small" data-testid="new-name" onclick={new_name} disabled={props.busy}
+                        title="Pick a new random name">{ "New name" }</button>
+                </div>
+            </section>
+
+            <section class="card">
+                <h2>{ "Start a room" }</h2>
+                <p class="hint">{ "It self-destructs after 10 minutes, or the moment either of you destroys it." }</p>
+                <button class="primary wide" data-testid="create-room" onclick={create} disabled={props.busy}>
+                    { if props.busy { "Working…" } else { "Create room" } }
+                </button>
+            </section>
+
+            <section class="card">
+                <h2>{ "Join a room" }</h2>
+                <form class="join" onsubmit={submit}>
+                    <label for="invite" class="sr-only">{ "Invite link or room code" }</label>
+                    <input id="invite" type="text" autocomplete="off" spellcheck="false"
+                        placeholder="privchat://room/… or room code" data-testid="invite-input"
+                        value={(*invite).clone()} oninput={on_input} disabled={props.busy} />
+                    <button class="primary" type="submit" data-testid="join-room"
+                        disabled={props.busy || invite.trim().is_empty()}>{ "Join" }</button>
+                </form>
+                if let Some(err) = &*local_error {
+                    <p class="field-error" data-testid="invite-error">{ err.clone() }</p>
+                }
+            </section>
+
+            <footer class="server" data-testid="server-info">
+                if props.embedded {
+                    { "Built-in server on this computer · " }{ props.server_url.clone() }
+                } else {
+                    { "Server · " }{ props.server_url.clone() }
+                }
+            </footer>
+        </main>
+    }
+}

@@ -34,7 +34,7 @@ cargo test --workspace --locked 2>&1 | tee "$results"
 echo "==> end-to-end tests of the app window (screenshots in artifacts/e2e)"
 cargo build --locked -q -p private-chat-app
 rm -rf artifacts/e2e
-xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
   cargo test --locked -p private-chat-tests --test e2e_app -- --ignored --test-threads=1 2>&1 | tee -a "$results"
 
 echo "==> load generator smoke run (numbers are not checked; see docs/benchmark.md)"

@@ -9,6 +9,8 @@ use crate::http::{Member, Message};
 
 /// Event name the shell emits [`RoomEvent`]s under.
 pub const ROOM_EVENT: &str = "room-event";
+/// Event carrying an invite link opened from outside (a string).
+pub const OPEN_INVITE_EVENT: &str = "open-invite";
 
 /// What the UI needs at start-up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +25,8 @@ pub struct Bootstrap {
     pub room: Option<RoomView>,
     /// A notice to show, for instance why a saved room could not be resumed.
     pub notice: Option<Notice>,
+    /// An invite link the app was started with, to join now.
+    pub invite: Option<String>,
 }
 
 /// An open room, as the UI shows it.

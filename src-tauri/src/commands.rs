@@ -32,6 +32,11 @@ pub async fn bootstrap<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -> 
         embedded: core.server.is_embedded(),
         room: None,
         notice: None,
+        invite: core
+            .launch_invite
+            .lock()
+            .map(|mut i| i.take())
+            .unwrap_or_default(),
     };
     if let Some(view) = core.current_view().await {
         boot.room = Some(view);

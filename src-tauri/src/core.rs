@@ -30,6 +30,8 @@ impl Active {
 pub struct Core {
     pub server: ServerChoice,
     pub room: Mutex<Option<Active>>,
+    /// An invite link the app was started with, until the UI takes it.
+    pub launch_invite: std::sync::Mutex<Option<String>>,
 }
 
 /// A [`ClientError`] as the UI shows it.
@@ -55,6 +57,7 @@ impl Core {
         Self {
             server,
             room: Mutex::new(None),
+            launch_invite: std::sync::Mutex::new(None),
         }
     }
 

@@ -12,6 +12,7 @@
 //! - [`commands`]: what the UI may invoke.
 //! - [`settings`]: what is kept between runs (store plugin).
 //! - [`embedded`]: choosing or starting the room server.
+//! - [`links`]: invites opened from outside (deep links, second launches).
 //! - [`confirm`], [`notify`]: the native dialog and notifications.
 //! - [`names`]: anonymous display names.
 
@@ -20,6 +21,7 @@ pub mod commands;
 pub mod confirm;
 pub mod core;
 pub mod embedded;
+pub mod links;
 pub mod names;
 pub mod notify;
 pub mod settings;
@@ -36,7 +38,19 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .try_init();
 
-    tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    // First, so a second launch exits before it starts anything: it hands
+    // its invite link to the running window instead.
+    #[cfg(desktop)]
+    let builder =
+        builder.plugin(tauri_plugin_single_instance::init(
+            |app, argv, _cwd| match links::invite_arg(argv.iter().skip(1)) {
+                Some(link) => links::open(app, link),
+                None => links::focus_main(app),
+            },
+        ));
+    builder
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
@@ -44,7 +58,11 @@ pub fn run() {
         .setup(|app| {
             let configured = settings::server_url(app.handle());
             let choice = tauri::async_runtime::block_on(embedded::ServerChoice::pick(configured))?;
-            app.manage(core::Core::new(choice));
+            let core = core::Core::new(choice);
+            *core.launch_invite.lock().expect("fresh mutex") =
+                links::invite_arg(std::env::args().skip(1));
+            app.manage(core);
+            register_links(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -60,4 +78,31 @@ pub fn run() {
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("private_chat failed to start");
+}
+
+/// Makes `privchat://` links open this app where that is done at run time.
+fn register_links<R: tauri::Runtime>(app: &tauri::App<R>) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    // Linux and Windows pass links as arguments (read in `setup` and by the
+    // single-instance callback). An installed package declares the scheme
+    // itself; a binary run from a checkout registers it for this user.
+    #[cfg(any(target_os = "linux", windows))]
+    {
+        let installed = std::env::current_exe().is_ok_and(|exe| exe.starts_with("/usr"));
+        if !installed {
+            if let Err(e) = app.deep_link().register_all() {
+                tracing::info!("privchat:// links not registered: {e}");
+            }
+        }
+    }
+    // macOS and mobile deliver links as events.
+    #[cfg(not(any(target_os = "linux", windows)))]
+    {
+        let handle = app.handle().clone();
+        app.deep_link().on_open_url(move |event| {
+            for url in event.urls() {
+                links::open(&handle, url.to_string());
+            }
+        });
+    }
 }

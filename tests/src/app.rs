@@ -57,6 +57,27 @@ pub struct App {
     pub ui: Session,
     driver: Child,
     pub data_dir: PathBuf,
+    env: Vec<(String, String)>,
+    /// This app's own D-Bus session: the single-instance plugin lives there,
+    /// so no launch can reach an instance of another test.
+    bus: Child,
+    bus_address: String,
+}
+
+/// Starts a private D-Bus session daemon; returns it and its address.
+fn private_bus() -> (Child, String) {
+    use std::io::BufRead;
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon must be installed (the test command installs dbus)");
+    let mut line = String::new();
+    std::io::BufReader::new(bus.stdout.take().unwrap())
+        .read_line(&mut line)
+        .expect("dbus-daemon prints its address");
+    (bus, line.trim().to_owned())
 }
 
 /// How to launch the app.
@@ -66,6 +87,8 @@ pub struct Launch {
     pub data_dir: Option<PathBuf>,
     /// Extra environment for the app (`PRIVATE_CHAT_SERVER`, ...).
     pub env: Vec<(String, String)>,
+    /// Command-line arguments (an invite link, as a clicked link gives).
+    pub args: Vec<String>,
 }
 
 impl App {
@@ -80,8 +103,10 @@ impl App {
             dir
         });
         let port = free_port();
+        let (bus, bus_address) = private_bus();
         let mut cmd = Command::new("WebKitWebDriver");
         cmd.arg(format!("--port={port}"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
             .env("DISPLAY", display())
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
             .env("XDG_DATA_HOME", &data_dir)
@@ -105,7 +130,7 @@ impl App {
         }
         let caps = json!({
             "alwaysMatch": {
-                "webkitgtk:browserOptions": { "binary": crate::app::app_binary().to_string_lossy(), "args": [] }
+                "webkitgtk:browserOptions": { "binary": crate::app::app_binary().to_string_lossy(), "args": launch.args }
             }
         });
         let ui = Session::open(&url, caps)
@@ -115,6 +140,9 @@ impl App {
             ui,
             driver,
             data_dir,
+            env: launch.env,
+            bus,
+            bus_address,
         };
         // The UI is up once it shows the lobby or a room (an empty page,
         // say a wasm that failed to start, shows neither).
@@ -130,20 +158,101 @@ impl App {
         path
     }
 
+    /// Opens a link the way a desktop does: a second launch of the app with
+    /// the link as its argument, which hands it to this running instance
+    /// (single instance) and exits.
+    pub fn open_link(&self, link: &str) {
+        let mut cmd = Command::new(app_binary());
+        cmd.arg(link)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
+            .env("DISPLAY", display())
+            .env("XDG_DATA_HOME", &self.data_dir)
+            .env("XDG_CONFIG_HOME", &self.data_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("the app binary starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(status.success(), "the second launch failed: {status}");
+                return;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the second launch did not hand over its link and exit");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Closes the app (and its driver).
     pub async fn quit(mut self) {
         let ui = std::mem::replace(&mut self.ui, Session::placeholder());
         ui.close().await;
+        self.stop();
+    }
+
+    /// Ends the app process and its driver. Deleting the WebDriver session
+    /// does not end a Tauri app, so the app (the driver's child) is sent
+    /// SIGTERM, then SIGKILL if it lingers; a lingering app would also
+    /// capture the next launch through the single-instance plugin.
+    fn stop(&mut self) {
+        let children = children_of(self.driver.id());
+        for pid in &children {
+            signal(*pid, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while children.iter().any(|pid| alive(*pid)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for pid in &children {
+            signal(*pid, libc::SIGKILL);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
     }
 }
 
 impl Drop for App {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        self.stop();
     }
+}
+
+fn children_of(pid: u32) -> Vec<i32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return vec![];
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<i32>>()
+        })
+        .collect()
+}
+
+fn signal(pid: i32, sig: i32) {
+    // SAFETY: kill(2) on a process id we started (through the driver).
+    unsafe {
+        libc::kill(pid, sig);
+    }
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie is gone for our purposes; /proc/<pid>/stat says which.
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit(')')
+            .next()
+            .is_some_and(|rest| !rest.trim_start().starts_with('Z'))
+    })
 }
 
 /// Answers the native confirmation dialog with a key, through xdotool: the

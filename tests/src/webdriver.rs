@@ -198,6 +198,17 @@ impl Session {
         .unwrap_or_else(|err| panic!("script failed: {err}"))
     }
 
+    /// Resizes the window (content may be a little smaller: decorations).
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await
+        .unwrap_or_else(|err| panic!("resize to {width}x{height}: {err}"));
+    }
+
     /// A PNG of the page.
     pub async fn screenshot(&self) -> Vec<u8> {
         let b64 = self

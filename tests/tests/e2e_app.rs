@@ -187,12 +187,17 @@ async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
         |e| matches!(e, RoomEvent::Message { message, .. } if message.body == "hello from the app"),
     )
     .await;
+    let composer = app
+        .ui
+        .script(
+            "return [document.querySelector('[data-testid=composer-input]').value, document.querySelector('[data-testid=send]').disabled]",
+            serde_json::json!([]),
+        )
+        .await;
     assert_eq!(
-        app.ui
-            .text(&app.ui.find("[data-testid=composer-input]").await)
-            .await,
-        "",
-        "the composer clears"
+        composer,
+        serde_json::json!(["", true]),
+        "the composer clears and Send disables"
     );
 
     // Peer to app: shown as text, never as HTML.
@@ -409,6 +414,7 @@ async fn name_and_room_survive_a_restart() {
             std::env::temp_dir().join(format!("private-chat-e2e-restart-{}", std::process::id())),
         ),
         env: vec![("PRIVATE_CHAT_SERVER".into(), server.url())],
+        args: vec![],
     };
     let _ = std::fs::remove_dir_all(launch.data_dir.as_ref().unwrap());
     std::fs::create_dir_all(launch.data_dir.as_ref().unwrap()).unwrap();
@@ -483,4 +489,197 @@ async fn name_and_room_survive_a_restart() {
         .await;
     app.quit().await;
     server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and a display: run by scripts/test.sh"]
+async fn invite_links_from_outside_reach_the_running_app() {
+    let app = App::launch(Launch::default()).await;
+    let footer = app
+        .ui
+        .wait_text("[data-testid=server-info]", "the server address", |t| {
+            t.contains("http://")
+        })
+        .await;
+    let server = footer.rsplit(' ').next().unwrap().to_owned();
+    let api = Api::new(&server);
+
+    // Missing and malformed links: a notice, nothing else.
+    let missing = Invite {
+        room_id: "00000000-0000-4000-8000-000000000001".into(),
+        server: Some(server.clone()),
+    };
+    app.open_link(&missing.to_link());
+    notice(&app, Notice::RoomNotFound).await;
+    app.open_link("privchat://room/not-a-room");
+    notice(&app, Notice::InvalidInvite).await;
+    app.screenshot("10-invalid-link").await;
+
+    // A valid link: the running app joins the room.
+    let alice = api.create("alice", None).await.unwrap();
+    let link = Invite {
+        room_id: alice.room_id.clone(),
+        server: Some(server.clone()),
+    }
+    .to_link();
+    app.open_link(&link);
+    app.ui.find("[data-testid=room]").await;
+    let shown = app
+        .ui
+        .attr(&app.ui.find("[data-testid=room-id]").await, "title")
+        .await
+        .unwrap();
+    assert_eq!(shown, alice.room_id);
+    app.ui
+        .wait_text("[data-testid=presence]", "alice", |t| {
+            t.starts_with("alice")
+        })
+        .await;
+
+    // A link to a full room while in a room: the notice, and the room stays.
+    let full = api.create("x", None).await.unwrap();
+    api.join(&full.room_id, "y").await.unwrap();
+    app.open_link(
+        &Invite {
+            room_id: full.room_id.clone(),
+            server: Some(server.clone()),
+        }
+        .to_link(),
+    );
+    app.ui
+        .wait_text("[data-testid=notice-text]", "room full", |t| {
+            t == Notice::RoomFull.text()
+        })
+        .await;
+    let still = app
+        .ui
+        .attr(&app.ui.find("[data-testid=room-id]").await, "title")
+        .await
+        .unwrap();
+    assert_eq!(still, alice.room_id, "a refused link changes nothing");
+    app.quit().await;
+
+    // Opening your own invite returns to your room without taking seat 2.
+    let app = App::launch(Launch::default()).await;
+    app.ui.click("[data-testid=create-room]").await;
+    let own = invite_of(&app).await;
+    app.open_link(&own.to_link());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let room_id = app
+        .ui
+        .attr(&app.ui.find("[data-testid=room-id]").await, "title")
+        .await
+        .unwrap();
+    assert_eq!(room_id, own.room_id);
+    let server = own.server.clone().unwrap();
+    Api::new(&server)
+        .join(&own.room_id, "bee")
+        .await
+        .expect("seat 2 is still free");
+    app.ui
+        .wait_text("[data-testid=presence]", "the peer", |t| {
+            t.starts_with("bee")
+        })
+        .await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and a display: run by scripts/test.sh"]
+async fn an_app_started_by_a_link_joins_its_room() {
+    let config = private_chat_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    };
+    let server = private_chat_server::start(config).await.unwrap();
+    let api = Api::new(&server.url());
+    let alice = api.create("alice", None).await.unwrap();
+    let link = Invite {
+        room_id: alice.room_id.clone(),
+        server: Some(server.url()),
+    }
+    .to_link();
+    let app = App::launch(Launch {
+        args: vec![link],
+        ..Launch::default()
+    })
+    .await;
+    app.ui.find("[data-testid=room]").await;
+    let shown = app
+        .ui
+        .attr(&app.ui.find("[data-testid=room-id]").await, "title")
+        .await
+        .unwrap();
+    assert_eq!(shown, alice.room_id);
+    app.ui
+        .wait_text("[data-testid=presence]", "alice", |t| {
+            t.starts_with("alice")
+        })
+        .await;
+    app.quit().await;
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and a display: run by scripts/test.sh"]
+async fn phone_sized_window_has_no_overflow() {
+    let app = App::launch(Launch::default()).await;
+    app.ui.set_window_size(390, 844).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let fits =
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth";
+    assert_eq!(
+        app.ui.script(fits, serde_json::json!([])).await,
+        true,
+        "the lobby overflows at 390 px"
+    );
+    app.screenshot("11-phone-lobby").await;
+
+    app.ui.click("[data-testid=create-room]").await;
+    let invite = invite_of(&app).await;
+    app.ui.find("[data-testid=invite-qr] svg").await;
+    app.screenshot("12-phone-room-qr").await;
+    let mut peer = Peer::join(&invite.server.clone().unwrap(), &invite.room_id, "bee").await;
+    let long = "a-very-long-word-without-spaces-".repeat(8);
+    peer.socket.send(long.clone(), "p".into()).await.unwrap();
+    app.ui
+        .wait_text(
+            "[data-testid=message-theirs] [data-testid=message-body]",
+            "the long message",
+            |t| t == long,
+        )
+        .await;
+    app.ui
+        .type_into("[data-testid=composer-input]", "hi from a phone\u{E007}")
+        .await;
+    peer.next(
+        "the message",
+        |e| matches!(e, RoomEvent::Message { message, .. } if message.body == "hi from a phone"),
+    )
+    .await;
+    assert_eq!(
+        app.ui.script(fits, serde_json::json!([])).await,
+        true,
+        "the room overflows at 390 px"
+    );
+    // Touch targets: every button at least 36 px tall, the main ones 44 px.
+    let smallest = app
+        .ui
+        .script("return Math.min(...[...document.querySelectorAll('button')].map(b => b.getBoundingClientRect().height))", serde_json::json!([]))
+        .await;
+    assert!(
+        smallest.as_f64().unwrap() >= 36.0,
+        "a button is {smallest} px tall"
+    );
+    // The composer stays on screen, at the bottom.
+    let composer_bottom = app
+        .ui
+        .script("const r = document.querySelector('[data-testid=composer]').getBoundingClientRect(); return window.innerHeight - r.bottom", serde_json::json!([]))
+        .await;
+    assert!(
+        composer_bottom.as_f64().unwrap().abs() < 40.0,
+        "composer is {composer_bottom} px off the bottom"
+    );
+    app.screenshot("13-phone-chat").await;
+    app.quit().await;
 }

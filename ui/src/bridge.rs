@@ -3,7 +3,7 @@
 //! (`app.withGlobalTauri` in tauri.conf.json). Everything else in the UI is
 //! plain Rust.
 
-use private_chat_protocol::app::{CommandError, RoomEvent, ROOM_EVENT};
+use private_chat_protocol::app::{CommandError, RoomEvent, OPEN_INVITE_EVENT, ROOM_EVENT};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -62,18 +62,28 @@ fn local_error(message: &str) -> CommandError {
 #[derive(Serialize)]
 pub struct NoArgs {}
 
-/// Delivers every [`RoomEvent`] the shell emits, for the life of the page.
-pub fn on_room_event(callback: Callback<RoomEvent>) {
+/// Delivers every payload of a shell event, for the life of the page.
+pub fn listen<T: DeserializeOwned + 'static>(event: &'static str, callback: Callback<T>) {
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
         let payload =
             js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
-        if let Ok(event) = serde_wasm_bindgen::from_value::<RoomEvent>(payload) {
-            callback.emit(event);
+        if let Ok(payload) = serde_wasm_bindgen::from_value::<T>(payload) {
+            callback.emit(payload);
         }
     });
     wasm_bindgen_futures::spawn_local(async move {
-        let _ = tauri_listen(ROOM_EVENT, &handler).await;
+        let _ = tauri_listen(event, &handler).await;
         // The listener lives as long as the page does.
         handler.forget();
     });
+}
+
+/// Delivers every [`RoomEvent`] the shell emits.
+pub fn on_room_event(callback: Callback<RoomEvent>) {
+    listen(ROOM_EVENT, callback);
+}
+
+/// Delivers every invite link opened from outside the app.
+pub fn on_open_invite(callback: Callback<String>) {
+    listen(OPEN_INVITE_EVENT, callback);
 }

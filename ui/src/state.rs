@@ -401,6 +401,7 @@ mod tests {
             embedded: true,
             room: None,
             notice: None,
+            invite: None,
         }));
         s.apply(Action::Entered(view(vec![])));
         s
@@ -423,6 +424,7 @@ mod tests {
             embedded: false,
             room: None,
             notice: Some(Notice::Expired),
+            invite: None,
         }));
         assert_eq!(s.screen, Screen::Lobby);
         assert_eq!(s.notice, Some(Notice::Expired));
@@ -433,6 +435,7 @@ mod tests {
             embedded: false,
             room: Some(view(vec![msg(1, "peer", "hi")])),
             notice: None,
+            invite: None,
         }));
         assert_eq!(room(&s).messages.len(), 1);
     }

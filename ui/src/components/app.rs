@@ -58,9 +58,20 @@ pub fn App() -> Html {
         use_effect_with((), move |_| {
             let events = state.clone();
             bridge::on_room_event(Callback::from(move |e| events.dispatch(Action::Event(e))));
+            let links = state.clone();
+            bridge::on_open_invite(Callback::from(move |invite| {
+                enter(links.clone(), "join_room", JoinArgs { invite })
+            }));
             wasm_bindgen_futures::spawn_local(async move {
                 match bridge::call::<_, Bootstrap>("bootstrap", &NoArgs {}).await {
-                    Ok(boot) => state.dispatch(Action::Booted(boot)),
+                    Ok(boot) => {
+                        let invite = boot.invite.clone();
+                        state.dispatch(Action::Booted(boot));
+                        // Started from an invite link: join it now.
+                        if let Some(invite) = invite {
+                            enter(state, "join_room", JoinArgs { invite });
+                        }
+                    }
                     Err(err) => state.dispatch(Action::BootFailed(err.message)),
                 }
             });

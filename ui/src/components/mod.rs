@@ -6,4 +6,5 @@ pub mod composer;
 pub mod lobby;
 pub mod messages;
 pub mod notice;
+pub mod qr;
 pub mod room;

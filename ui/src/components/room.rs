@@ -5,6 +5,7 @@ use yew::prelude::*;
 
 use super::composer::Composer;
 use super::messages::MessageList;
+use super::qr::InviteQr;
 use crate::state::Room;
 
 #[derive(Properties, PartialEq)]
@@ -71,8 +72,11 @@ pub fn RoomView(props: &RoomProps) -> Html {
 
             if peer.is_none() {
                 <section class="share" data-testid="share-hint">
-                    <p>{ "Share the invite with one person. Only they can join." }</p>
-                    <code class="invite" data-testid="invite-link">{ room.invite.clone() }</code>
+                    <div class="share-text">
+                        <p>{ "Share the invite with one person. Only they can join." }</p>
+                        <code class="invite" data-testid="invite-link">{ room.invite.clone() }</code>
+                    </div>
+                    <InviteQr text={room.invite.clone()} />
                 </section>
             }
 

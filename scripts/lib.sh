@@ -63,3 +63,30 @@ need_wasm_toolchain() {
 need_app_packages() {
   need_packages libwebkit2gtk-4.1-dev pkg-config build-essential libssl-dev xdg-utils
 }
+
+# tauri-cli 2 (cargo tauri), installed once into ~/.cargo/bin (about 15 min).
+need_tauri_cli() {
+  if ! cargo tauri --version 2>/dev/null | grep -q '^tauri-cli 2\.'; then
+    echo "==> installing tauri-cli 2 (once, about 15 minutes)"
+    cargo install -q tauri-cli --version "^2" --locked
+  fi
+}
+
+# tauri-cli takes the folder of tauri.conf.json for the app crate, and ours
+# sits at the workspace root (beside the workspace manifest). For one
+# tauri-cli run, give it a copy inside src-tauri/ with its paths rebased
+# there (removed on exit; gitignored); the app itself still compiles
+# against the root config.
+stage_tauri_config() {
+  trap 'rm -f src-tauri/tauri.conf.json' EXIT
+  python3 - <<'PY'
+import json
+c = json.load(open("tauri.conf.json"))
+c["build"]["frontendDist"] = "../" + c["build"]["frontendDist"]
+bundle = c["bundle"]
+bundle["icon"] = [p.removeprefix("src-tauri/") for p in bundle["icon"]]
+deb = bundle["linux"]["deb"]
+deb["desktopTemplate"] = deb["desktopTemplate"].removeprefix("src-tauri/")
+json.dump(c, open("src-tauri/tauri.conf.json", "w"), indent=2)
+PY
+}

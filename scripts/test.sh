@@ -37,6 +37,11 @@ rm -rf artifacts/e2e
 xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
   cargo test --locked -p private-chat-tests --test e2e_app -- --ignored --test-threads=1 2>&1 | tee -a "$results"
 
+echo "==> Linux package: build (debug profile, reusing the build above) and check it"
+./scripts/package.sh --debug
+xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
+  cargo test --locked -p private-chat-tests --test package_deb -- --ignored 2>&1 | tee -a "$results"
+
 echo "==> load generator smoke run (numbers are not checked; see docs/benchmark.md)"
 cargo build --locked -q -p private-chat-server -p private-chat-tests --bins
 target/debug/loadgen --quick

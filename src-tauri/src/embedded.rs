@@ -1,6 +1,9 @@
 //! Which room server the app uses: a configured one, or its own.
 //!
-//! Unless `PRIVATE_CHAT_SERVER` or the settings name a server, the app runs
+//! The server is, in order: `PRIVATE_CHAT_SERVER` at run time, `server_url`
+//! in the settings, `PRIVATE_CHAT_DEFAULT_SERVER` at build time (what phone
+//! builds use: a phone's loopback server could only serve one person).
+//! Without any of them, the app runs
 //! the server library in-process on a free loopback port with the in-memory
 //! store, so it works on a fresh machine with nothing else installed. Rooms
 //! of the embedded server live as long as this app runs.
@@ -16,6 +19,8 @@ pub struct ServerChoice {
 
 /// Environment variable naming an external server (`http://host:port`).
 pub const SERVER_ENV: &str = "PRIVATE_CHAT_SERVER";
+/// The server baked in at build time, if any.
+pub const BUILT_IN_SERVER: Option<&str> = option_env!("PRIVATE_CHAT_DEFAULT_SERVER");
 
 impl ServerChoice {
     /// The configured server, else a freshly started embedded one.

@@ -89,6 +89,8 @@ pub struct Launch {
     pub env: Vec<(String, String)>,
     /// Command-line arguments (an invite link, as a clicked link gives).
     pub args: Vec<String>,
+    /// Another binary than [`app_binary`] (say, one installed from the package).
+    pub binary: Option<PathBuf>,
 }
 
 impl App {
@@ -130,7 +132,7 @@ impl App {
         }
         let caps = json!({
             "alwaysMatch": {
-                "webkitgtk:browserOptions": { "binary": crate::app::app_binary().to_string_lossy(), "args": launch.args }
+                "webkitgtk:browserOptions": { "binary": launch.binary.clone().unwrap_or_else(app_binary).to_string_lossy(), "args": launch.args }
             }
         });
         let ui = Session::open(&url, caps)

@@ -415,6 +415,7 @@ async fn name_and_room_survive_a_restart() {
         ),
         env: vec![("PRIVATE_CHAT_SERVER".into(), server.url())],
         args: vec![],
+        binary: None,
     };
     let _ = std::fs::remove_dir_all(launch.data_dir.as_ref().unwrap());
     std::fs::create_dir_all(launch.data_dir.as_ref().unwrap()).unwrap();

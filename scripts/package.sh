@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the Linux package (.deb) with tauri-cli, installing what it needs.
+#   scripts/package.sh            release package: target/release/bundle/deb/
+#   scripts/package.sh --debug    debug package (what the tests check, faster)
+# Install it with: sudo apt install ./target/release/bundle/deb/private_chat_*.deb
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+need_cargo
+need_app_packages
+need_tauri_cli
+./scripts/build-ui.sh
+
+stage_tauri_config
+echo "==> bundling the .deb"
+(cd src-tauri && cargo tauri build --bundles deb "$@")
+profile=release
+for arg in "$@"; do [ "$arg" = "--debug" ] && profile=debug; done
+ls -1 target/$profile/bundle/deb/*.deb

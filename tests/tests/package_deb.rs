@@ -1,0 +1,121 @@
+//! The Linux package: what it installs, and that the installed app starts.
+//!
+//! `#[ignore]`d in plain `cargo test`: scripts/test.sh builds the package
+//! (scripts/package.sh --debug) and runs this with `--ignored` under Xvfb.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use private_chat_tests::app::{App, Launch};
+
+/// The package: `PRIVATE_CHAT_DEB`, else the newest under target/*/bundle/deb.
+fn package() -> PathBuf {
+    if let Some(p) = std::env::var_os("PRIVATE_CHAT_DEB") {
+        return p.into();
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    let mut debs: Vec<PathBuf> = ["debug", "release"]
+        .iter()
+        .filter_map(|profile| std::fs::read_dir(root.join(profile).join("bundle/deb")).ok())
+        .flat_map(|dir| dir.flatten().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "deb"))
+        .collect();
+    debs.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    debs.pop()
+        .expect("no .deb found: run scripts/package.sh first")
+}
+
+fn dpkg_deb(args: &[&str]) -> String {
+    let out = Command::new("dpkg-deb")
+        .args(args)
+        .output()
+        .expect("dpkg-deb runs");
+    assert!(
+        out.status.success(),
+        "dpkg-deb {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built package and a display: run by scripts/test.sh"]
+async fn the_package_installs_a_linked_desktop_app_that_starts() {
+    let deb = package();
+    let deb_str = deb.to_str().unwrap();
+    println!("package: {}", deb.display());
+
+    // Metadata.
+    let info = dpkg_deb(&["--info", deb_str]);
+    assert!(info.contains("Package: private-chat"), "{info}");
+    assert!(
+        info.contains("libwebkit2gtk-4.1-0"),
+        "declares its WebKitGTK dependency: {info}"
+    );
+
+    // Contents, installed into a scratch root.
+    let root = std::env::temp_dir().join(format!("private-chat-deb-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    dpkg_deb(&["-x", deb_str, root.to_str().unwrap()]);
+    let binary = root.join("usr/bin/private-chat");
+    assert!(binary.exists(), "the binary is installed");
+
+    let desktop_dir = root.join("usr/share/applications");
+    let entry = std::fs::read_dir(&desktop_dir)
+        .expect("a desktop entry is installed")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "desktop"))
+        .expect("a .desktop file");
+    let entry = std::fs::read_to_string(entry).unwrap();
+    assert!(
+        entry.lines().any(|l| l == "Exec=private-chat %u"),
+        "the entry passes the link: {entry}"
+    );
+    assert!(
+        entry
+            .lines()
+            .any(|l| l == "MimeType=x-scheme-handler/privchat"),
+        "the entry handles privchat: {entry}"
+    );
+    assert!(entry.contains("Name=private_chat"));
+    let icon_name = entry
+        .lines()
+        .find_map(|l| l.strip_prefix("Icon="))
+        .expect("an Icon line");
+
+    let icons: Vec<PathBuf> = walk(&root.join("usr/share/icons"))
+        .into_iter()
+        .filter(|p| {
+            p.file_stem().is_some_and(|s| s == icon_name)
+                && p.extension().is_some_and(|e| e == "png")
+        })
+        .collect();
+    assert!(icons.len() >= 3, "icons in several sizes: {icons:?}");
+
+    // The installed binary starts and shows the lobby under Xvfb.
+    let app = App::launch(Launch {
+        binary: Some(binary),
+        ..Launch::default()
+    })
+    .await;
+    app.ui.find("[data-testid=lobby]").await;
+    app.screenshot("20-installed-package").await;
+    app.quit().await;
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -160,6 +160,31 @@ impl App {
         path
     }
 
+    /// The app's built-in server, as its lobby footer shows it.
+    pub async fn embedded_server(&self) -> String {
+        let footer = self
+            .ui
+            .wait_text("[data-testid=server-info]", "the server address", |t| {
+                t.contains("http://")
+            })
+            .await;
+        footer.rsplit(' ').next().expect("an address").to_owned()
+    }
+
+    /// The full id of the room on screen.
+    pub async fn shown_room_id(&self) -> String {
+        let id = self.ui.find("[data-testid=room-id]").await;
+        self.ui
+            .attr(&id, "title")
+            .await
+            .expect("the room id element has the full id as title")
+    }
+
+    /// The private D-Bus session of this app (for launches that must reach it).
+    pub fn bus_address(&self) -> &str {
+        &self.bus_address
+    }
+
     /// Opens a link the way a desktop does: a second launch of the app with
     /// the link as its argument, which hands it to this running instance
     /// (single instance) and exits.

@@ -141,27 +141,23 @@ impl Session {
         }
     }
 
+    /// A string a GET command answers, if any.
+    async fn get_string(&self, path: &str) -> Option<String> {
+        self.cmd(reqwest::Method::GET, path, None)
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+    }
+
     pub async fn text(&self, e: &Element) -> String {
-        self.cmd(
-            reqwest::Method::GET,
-            &format!("/element/{}/text", e.0),
-            None,
-        )
-        .await
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+        self.get_string(&format!("/element/{}/text", e.0))
+            .await
+            .unwrap_or_default()
     }
 
     pub async fn attr(&self, e: &Element, name: &str) -> Option<String> {
-        self.cmd(
-            reqwest::Method::GET,
-            &format!("/element/{}/attribute/{name}", e.0),
-            None,
-        )
-        .await
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
+        self.get_string(&format!("/element/{}/attribute/{name}", e.0))
+            .await
     }
 
     pub async fn click(&self, css: &str) {

@@ -331,13 +331,7 @@ async fn destroy_by_the_other_person_sends_the_app_to_the_lobby() {
 #[ignore = "needs the built app and a display: run by scripts/test.sh"]
 async fn expiry_and_every_lobby_error() {
     let app = App::launch(Launch::default()).await;
-    let footer = app
-        .ui
-        .wait_text("[data-testid=server-info]", "the server address", |t| {
-            t.contains("http://")
-        })
-        .await;
-    let server = footer.rsplit(' ').next().unwrap().to_owned();
+    let server = app.embedded_server().await;
     let api = Api::new(&server);
 
     // Not found, invalid, full.
@@ -452,11 +446,7 @@ async fn name_and_room_survive_a_restart() {
 
     let app = App::launch(launch.clone()).await;
     app.ui.find("[data-testid=room]").await;
-    let room_id = app
-        .ui
-        .attr(&app.ui.find("[data-testid=room-id]").await, "title")
-        .await
-        .unwrap();
+    let room_id = app.shown_room_id().await;
     assert_eq!(room_id, invite.room_id, "back in the same room");
     app.ui
         .wait_text(
@@ -496,13 +486,7 @@ async fn name_and_room_survive_a_restart() {
 #[ignore = "needs the built app and a display: run by scripts/test.sh"]
 async fn invite_links_from_outside_reach_the_running_app() {
     let app = App::launch(Launch::default()).await;
-    let footer = app
-        .ui
-        .wait_text("[data-testid=server-info]", "the server address", |t| {
-            t.contains("http://")
-        })
-        .await;
-    let server = footer.rsplit(' ').next().unwrap().to_owned();
+    let server = app.embedded_server().await;
     let api = Api::new(&server);
 
     // Missing and malformed links: a notice, nothing else.
@@ -525,11 +509,7 @@ async fn invite_links_from_outside_reach_the_running_app() {
     .to_link();
     app.open_link(&link);
     app.ui.find("[data-testid=room]").await;
-    let shown = app
-        .ui
-        .attr(&app.ui.find("[data-testid=room-id]").await, "title")
-        .await
-        .unwrap();
+    let shown = app.shown_room_id().await;
     assert_eq!(shown, alice.room_id);
     app.ui
         .wait_text("[data-testid=presence]", "alice", |t| {
@@ -552,11 +532,7 @@ async fn invite_links_from_outside_reach_the_running_app() {
             t == Notice::RoomFull.text()
         })
         .await;
-    let still = app
-        .ui
-        .attr(&app.ui.find("[data-testid=room-id]").await, "title")
-        .await
-        .unwrap();
+    let still = app.shown_room_id().await;
     assert_eq!(still, alice.room_id, "a refused link changes nothing");
     app.quit().await;
 
@@ -566,11 +542,7 @@ async fn invite_links_from_outside_reach_the_running_app() {
     let own = invite_of(&app).await;
     app.open_link(&own.to_link());
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let room_id = app
-        .ui
-        .attr(&app.ui.find("[data-testid=room-id]").await, "title")
-        .await
-        .unwrap();
+    let room_id = app.shown_room_id().await;
     assert_eq!(room_id, own.room_id);
     let server = own.server.clone().unwrap();
     Api::new(&server)
@@ -606,11 +578,7 @@ async fn an_app_started_by_a_link_joins_its_room() {
     })
     .await;
     app.ui.find("[data-testid=room]").await;
-    let shown = app
-        .ui
-        .attr(&app.ui.find("[data-testid=room-id]").await, "title")
-        .await
-        .unwrap();
+    let shown = app.shown_room_id().await;
     assert_eq!(shown, alice.room_id);
     app.ui
         .wait_text("[data-testid=presence]", "alice", |t| {

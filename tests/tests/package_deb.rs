@@ -101,7 +101,74 @@ async fn the_package_installs_a_linked_desktop_app_that_starts() {
     .await;
     app.ui.find("[data-testid=lobby]").await;
     app.screenshot("20-installed-package").await;
+
+    // Clicking an invite: the desktop resolves privchat: to the package's
+    // entry, runs its Exec line with the link, and the running app joins.
+    let config = private_chat_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    };
+    let server = private_chat_server::start(config).await.unwrap();
+    let api = private_chat_app::client::Api::new(&server.url());
+    let alice = api.create("alice", None).await.unwrap();
+    let link = private_chat_protocol::invite::Invite {
+        room_id: alice.room_id.clone(),
+        server: Some(server.url()),
+    }
+    .to_link();
+    let home = root.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let entry_name = std::fs::read_dir(&desktop_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .next()
+        .unwrap();
+    let desktop = |cmd: &str, args: &[&str]| {
+        let path = format!(
+            "{}:{}",
+            root.join("usr/bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let status = Command::new(cmd)
+            .args(args)
+            .env("PATH", path)
+            .env(
+                "XDG_DATA_DIRS",
+                format!("{}:/usr/share", root.join("usr/share").display()),
+            )
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("DBUS_SESSION_BUS_ADDRESS", app.bus_address())
+            .env("DISPLAY", private_chat_tests::app::display())
+            .env_remove("XDG_CURRENT_DESKTOP")
+            .status()
+            .unwrap_or_else(|e| panic!("{cmd} runs: {e}"));
+        assert!(status.success(), "{cmd} {args:?}: {status}");
+    };
+    desktop(
+        "xdg-mime",
+        &[
+            "default",
+            entry_name.to_str().unwrap(),
+            "x-scheme-handler/privchat",
+        ],
+    );
+    desktop("xdg-open", &[&link]);
+    app.ui.find("[data-testid=room]").await;
+    let shown = app.shown_room_id().await;
+    assert_eq!(
+        shown, alice.room_id,
+        "the clicked invite landed in its room"
+    );
+    app.ui
+        .wait_text("[data-testid=presence]", "alice", |t| {
+            t.starts_with("alice")
+        })
+        .await;
+    app.screenshot("21-installed-package-joined-by-link").await;
     app.quit().await;
+    server.shutdown().await.unwrap();
     let _ = std::fs::remove_dir_all(&root);
 }
 

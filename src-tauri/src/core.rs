@@ -92,7 +92,7 @@ impl Core {
         let messages = api.messages(&seat.room_id, &seat.token, None).await?;
         settings::save_seat(app, Some(&seat));
         let last_id = messages.last().map(|m| m.id).unwrap_or(0);
-        let emit = emitter(app.clone(), seat.room_id.clone());
+        let emit = emitter(app.clone(), seat.room_id.clone(), seat.member_id.clone());
         let socket = RoomSocket::spawn(
             Seat {
                 api,
@@ -157,7 +157,11 @@ impl Core {
 }
 
 /// Sends room events to the UI; when the room ends, forgets its seat.
-fn emitter<R: Runtime>(app: AppHandle<R>, room_id: String) -> Arc<dyn Fn(RoomEvent) + Send + Sync> {
+fn emitter<R: Runtime>(
+    app: AppHandle<R>,
+    room_id: String,
+    me: String,
+) -> Arc<dyn Fn(RoomEvent) + Send + Sync> {
     Arc::new(move |event: RoomEvent| {
         if matches!(event, RoomEvent::Ended { .. }) {
             if settings::seat(&app).is_some_and(|s| s.room_id == room_id) {
@@ -165,7 +169,7 @@ fn emitter<R: Runtime>(app: AppHandle<R>, room_id: String) -> Arc<dyn Fn(RoomEve
             }
             crate::notify::room_ended(&app, &event);
         } else if let RoomEvent::Message { .. } = &event {
-            crate::notify::message(&app, &event);
+            crate::notify::message(&app, &event, &me);
         }
         if let Err(e) = app.emit(ROOM_EVENT, &event) {
             tracing::warn!("cannot emit a room event: {e}");

@@ -23,13 +23,12 @@ fn show<R: Runtime>(app: &AppHandle<R>, body: &str) {
     }
 }
 
-/// A message of the other person arrived.
-pub fn message<R: Runtime>(app: &AppHandle<R>, event: &RoomEvent) {
+/// A message arrived; notifies when it is the other person's.
+pub fn message<R: Runtime>(app: &AppHandle<R>, event: &RoomEvent, me: &str) {
     let RoomEvent::Message { message, .. } = event else {
         return;
     };
-    let mine = crate::settings::seat(app).is_some_and(|s| s.member_id == message.member_id);
-    if !mine && in_background(app) {
+    if message.member_id != me && in_background(app) {
         show(app, "New message in your private room.");
     }
 }

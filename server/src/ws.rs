@@ -214,14 +214,19 @@ impl Session<'_> {
             Err(StoreError::NotFound) => return Some((close::ROOM_GONE, "room gone")),
             Err(_) => return Some((close::INTERNAL_ERROR, "store unavailable")),
         };
-        // Read the deadline after subscribing, so no signal falls in between.
-        let deadline = match self.state.store.room(self.room_id).await {
-            Ok(room) => Instant::now() + room.expires_in,
+        // Read the room after subscribing, so no signal falls in between;
+        // one read gives both the deadline and the first presence.
+        let room = match self.state.store.room(self.room_id).await {
+            Ok(room) => room,
             Err(StoreError::NotFound) => return Some((close::ROOM_GONE, "room gone")),
             Err(_) => return Some((close::INTERNAL_ERROR, "store unavailable")),
         };
-        if let Err(end) = self.emit_presence().await {
-            return end;
+        let deadline = Instant::now() + room.expires_in;
+        let hello = ServerEvent::Presence {
+            members: http::members(&room),
+        };
+        if self.emit(&hello).await.is_err() {
+            return None;
         }
         let mut shutdown = self.state.shutdown.clone();
         let expiry = sleep_until(deadline);

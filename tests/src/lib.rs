@@ -17,3 +17,11 @@ pub mod webdriver;
 
 pub use client::{Api, Socket};
 pub use server::{Backend, TestServer};
+
+/// A free TCP port on loopback (free when asked; tests bind it soon after).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}

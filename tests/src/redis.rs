@@ -1,23 +1,17 @@
 //! A real `redis-server` on a free loopback port, owned by the test process.
 
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+use crate::free_port;
 
 /// A `redis-server` child. It dies with the test process even on a panic or
 /// `SIGKILL` of the parent (`PR_SET_PDEATHSIG`), so no test leaks one.
 pub struct RedisServer {
     port: u16,
     child: Child,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
 }
 
 /// Starts `redis-server` from one thread that lives as long as the process:

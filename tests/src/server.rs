@@ -28,6 +28,18 @@ pub struct TestServer {
     handle: Handle,
 }
 
+/// A standalone server (memory store, free loopback port) that outlives the
+/// apps a test launches, as a real deployment would.
+pub async fn standalone() -> RunningServer {
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Config::default()
+    };
+    private_chat_server::start(config)
+        .await
+        .expect("a standalone server starts")
+}
+
 /// Test defaults: a 1-second minimum TTL so expiry tests are quick.
 pub fn test_config() -> Config {
     Config {

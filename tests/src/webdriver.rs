@@ -34,15 +34,11 @@ impl Session {
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
-        let resp: Value = http
-            .post(format!("{driver_url}/session"))
-            .json(&json!({ "capabilities": capabilities }))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
+        let resp = send(
+            http.post(format!("{driver_url}/session"))
+                .json(&json!({ "capabilities": capabilities })),
+        )
+        .await?;
         let id = resp["value"]["sessionId"]
             .as_str()
             .ok_or_else(|| format!("no session: {resp}"))?;
@@ -62,13 +58,7 @@ impl Session {
         if let Some(body) = body {
             req = req.json(&body);
         }
-        let resp: Value = req
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
+        let resp = send(req).await?;
         if let Some(err) = resp["value"]["error"].as_str() {
             return Err(format!("{err}: {}", resp["value"]["message"]));
         }
@@ -218,6 +208,16 @@ impl Session {
     pub async fn close(self) {
         let _ = self.cmd(reqwest::Method::DELETE, "", None).await;
     }
+}
+
+/// Sends a WebDriver request and reads its JSON answer.
+async fn send(req: reqwest::RequestBuilder) -> Result<Value, String> {
+    req.send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn decode_base64(s: &str) -> Vec<u8> {

@@ -398,11 +398,7 @@ async fn expiry_and_every_lobby_error() {
 #[ignore = "needs the built app and a display: run by scripts/test.sh"]
 async fn name_and_room_survive_a_restart() {
     // A standalone server outlives the app, so its room can be resumed.
-    let config = private_chat_server::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        ..Default::default()
-    };
-    let server = private_chat_server::start(config).await.unwrap();
+    let server = private_chat_tests::server::standalone().await;
     let launch = Launch {
         data_dir: Some(
             std::env::temp_dir().join(format!("private-chat-e2e-restart-{}", std::process::id())),
@@ -560,11 +556,7 @@ async fn invite_links_from_outside_reach_the_running_app() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the built app and a display: run by scripts/test.sh"]
 async fn an_app_started_by_a_link_joins_its_room() {
-    let config = private_chat_server::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        ..Default::default()
-    };
-    let server = private_chat_server::start(config).await.unwrap();
+    let server = private_chat_tests::server::standalone().await;
     let api = Api::new(&server.url());
     let alice = api.create("alice", None).await.unwrap();
     let link = Invite {

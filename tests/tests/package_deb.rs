@@ -104,11 +104,7 @@ async fn the_package_installs_a_linked_desktop_app_that_starts() {
 
     // Clicking an invite: the desktop resolves privchat: to the package's
     // entry, runs its Exec line with the link, and the running app joins.
-    let config = private_chat_server::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        ..Default::default()
-    };
-    let server = private_chat_server::start(config).await.unwrap();
+    let server = private_chat_tests::server::standalone().await;
     let api = private_chat_app::client::Api::new(&server.url());
     let alice = api.create("alice", None).await.unwrap();
     let link = private_chat_protocol::invite::Invite {

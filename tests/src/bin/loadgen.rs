@@ -76,11 +76,7 @@ impl ServerProcess {
             "build the server first: {} is missing",
             server.display()
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = private_chat_tests::free_port();
         let mut cmd = Command::new(&server);
         cmd.args([
             "--listen",

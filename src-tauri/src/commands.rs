@@ -22,6 +22,20 @@ fn plain(message: impl Into<String>) -> CommandError {
     }
 }
 
+fn not_in_room() -> CommandError {
+    plain("You are not in a room.")
+}
+
+/// Reads something of the room the app is in.
+async fn in_room<T>(core: &Core, read: impl FnOnce(&crate::core::Active) -> T) -> Result<T> {
+    core.room
+        .lock()
+        .await
+        .as_ref()
+        .map(read)
+        .ok_or_else(not_in_room)
+}
+
 /// Everything the UI needs at start-up; resumes the saved room when it lives.
 #[tauri::command]
 pub async fn bootstrap<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -> Result<Bootstrap> {
@@ -124,9 +138,7 @@ pub async fn join_room<R: Runtime>(
 #[tauri::command]
 pub async fn send_message(core: State<'_, Core>, body: String, nonce: String) -> Result<()> {
     let guard = core.room.lock().await;
-    let active = guard
-        .as_ref()
-        .ok_or_else(|| plain("You are not in a room."))?;
+    let active = guard.as_ref().ok_or_else(not_in_room)?;
     active.socket.send(body, nonce).await.map_err(plain)
 }
 
@@ -142,13 +154,7 @@ pub async fn typing(core: State<'_, Core>) -> Result<()> {
 /// Puts the room's invite link on the clipboard.
 #[tauri::command]
 pub async fn copy_invite<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -> Result<()> {
-    let invite = core
-        .room
-        .lock()
-        .await
-        .as_ref()
-        .map(|a| a.invite.clone())
-        .ok_or_else(|| plain("You are not in a room."))?;
+    let invite = in_room(&core, |a| a.invite.clone()).await?;
     app.clipboard()
         .write_text(invite)
         .map_err(|e| plain(format!("Cannot use the clipboard: {e}")))
@@ -162,13 +168,7 @@ pub async fn destroy_room<R: Runtime>(
     window: WebviewWindow<R>,
     core: State<'_, Core>,
 ) -> Result<bool> {
-    let seat = core
-        .room
-        .lock()
-        .await
-        .as_ref()
-        .map(|a| a.seat.clone())
-        .ok_or_else(|| plain("You are not in a room."))?;
+    let seat = in_room(&core, |a| a.seat.clone()).await?;
     if !crate::confirm::destroy(&app, &window).await {
         return Ok(false);
     }

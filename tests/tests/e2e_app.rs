@@ -112,6 +112,13 @@ async fn invite_of(app: &App) -> Invite {
     Invite::parse(&link).expect("the app shows a valid invite")
 }
 
+async fn peer_here(app: &App, name: &str) {
+    let expected = format!("{name} is here");
+    app.ui
+        .wait_text("[data-testid=presence]", &expected, |t| t == expected)
+        .await;
+}
+
 async fn notice(app: &App, expected: Notice) {
     app.ui
         .wait_text("[data-testid=notice-text]", expected.text(), |t| {
@@ -160,11 +167,7 @@ async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
     );
 
     let mut peer = Peer::join(&server, &invite.room_id, "bee").await;
-    app.ui
-        .wait_text("[data-testid=presence]", "the peer here", |t| {
-            t == "bee is here"
-        })
-        .await;
+    peer_here(&app, "bee").await;
     app.ui
         .wait_text("[data-testid=connection]", "connected", |t| {
             t == "Connected"
@@ -257,11 +260,7 @@ async fn destroy_from_the_app_asks_natively_and_ends_the_room_for_both() {
     let invite = invite_of(&app).await;
     let server = invite.server.clone().unwrap();
     let mut peer = Peer::join(&server, &invite.room_id, "bee").await;
-    app.ui
-        .wait_text("[data-testid=presence]", "the peer here", |t| {
-            t == "bee is here"
-        })
-        .await;
+    peer_here(&app, "bee").await;
 
     // Cancel in the native dialog: nothing happens.
     app.ui.click("[data-testid=destroy-room]").await;
@@ -313,11 +312,7 @@ async fn destroy_by_the_other_person_sends_the_app_to_the_lobby() {
     app.ui.click("[data-testid=create-room]").await;
     let invite = invite_of(&app).await;
     let peer = Peer::join(&invite.server.clone().unwrap(), &invite.room_id, "bee").await;
-    app.ui
-        .wait_text("[data-testid=presence]", "the peer here", |t| {
-            t == "bee is here"
-        })
-        .await;
+    peer_here(&app, "bee").await;
     peer.api
         .destroy(&peer.session.room_id, &peer.session.token)
         .await

@@ -71,22 +71,3 @@ need_tauri_cli() {
     cargo install -q tauri-cli --version "^2" --locked
   fi
 }
-
-# tauri-cli takes the folder of tauri.conf.json for the app crate, and ours
-# sits at the workspace root (beside the workspace manifest). For one
-# tauri-cli run, give it a copy inside src-tauri/ with its paths rebased
-# there (removed on exit; gitignored); the app itself still compiles
-# against the root config.
-stage_tauri_config() {
-  trap 'rm -f src-tauri/tauri.conf.json' EXIT
-  python3 - <<'PY'
-import json
-c = json.load(open("tauri.conf.json"))
-c["build"]["frontendDist"] = "../" + c["build"]["frontendDist"]
-bundle = c["bundle"]
-bundle["icon"] = [p.removeprefix("src-tauri/") for p in bundle["icon"]]
-deb = bundle["linux"]["deb"]
-deb["desktopTemplate"] = deb["desktopTemplate"].removeprefix("src-tauri/")
-json.dump(c, open("src-tauri/tauri.conf.json", "w"), indent=2)
-PY
-}

@@ -16,5 +16,4 @@ fi
 need_cargo
 need_tauri_cli
 ./scripts/build-ui.sh
-stage_tauri_config
 (cd src-tauri && cargo tauri "$platform" "$@")

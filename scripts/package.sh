@@ -11,7 +11,6 @@ need_app_packages
 need_tauri_cli
 ./scripts/build-ui.sh
 
-stage_tauri_config
 echo "==> bundling the .deb"
 (cd src-tauri && cargo tauri build --bundles deb "$@")
 profile=release

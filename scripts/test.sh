@@ -1,51 +1,98 @@
 #!/usr/bin/env bash
-# Runs every check and test of the project, installing what it needs.
-# This is the command README.md gives and .ci/run calls.
+# Runs the project's checks and tests, installing what they need. This is
+# the command README.md gives and .ci/run calls.
+#
+#   ./scripts/test.sh                every stage below, in order
+#   ./scripts/test.sh server         formatting; lints, unit and black-box tests of the
+#                                    protocol and the server (real redis-server); loadgen smoke run
+#   ./scripts/test.sh app            the UI build; lints and unit tests of the UI and the shell;
+#                                    end-to-end tests of the real window under Xvfb
+#   ./scripts/test.sh package        the Linux package built (debug profile) and checked
+#
+# Stages combine (`./scripts/test.sh server app`); each ends with its own
+# results, and the run ends with one line that counts every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-need_cargo
-need_packages redis-server python3 xvfb xauth webkit2gtk-driver xdotool dbus
-need_app_packages
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(server app package)
+for stage in "${stages[@]}"; do
+  case "$stage" in server|app|package) ;; *) echo "unknown stage: $stage (server, app, package)" >&2; exit 2 ;; esac
+done
 
-# The shell embeds ui/dist when it compiles, so the UI comes first.
-./scripts/build-ui.sh
-
-echo "==> format and lints"
-cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-
-# One real redis-server for the whole run, on a free loopback port; the tests
-# that need to kill or restart Redis start private ones of their own.
-port=$(free_port)
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >/tmp/private-chat-test-redis.log 2>&1 &
-redis_pid=$!
 results=$(mktemp)
-trap 'kill $redis_pid 2>/dev/null || true; rm -f "$results"' EXIT
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-redis-cli -p "$port" ping >/dev/null
-export PRIVATE_CHAT_TEST_REDIS_URL="redis://127.0.0.1:$port/"
-echo "==> redis-server on 127.0.0.1:$port"
+redis_pid=""
+cleanup() {
+  [ -z "$redis_pid" ] || kill "$redis_pid" 2>/dev/null || true
+  rm -f "$results"
+}
+trap cleanup EXIT
 
-echo "==> unit, reducer, conformance and black-box tests"
-cargo test --workspace --locked 2>&1 | tee "$results"
+need_cargo
+need_packages python3
+echo "==> format"
+cargo fmt --all -- --check
 
-echo "==> end-to-end tests of the app window (screenshots in artifacts/e2e)"
-cargo build --locked -q -p private-chat-app
-rm -rf artifacts/e2e
-xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
-  cargo test --locked -p private-chat-tests --test e2e_app -- --ignored --test-threads=1 2>&1 | tee -a "$results"
+# One real redis-server for the server stage, on a free loopback port; the
+# tests that kill or restart Redis start private ones of their own.
+start_redis() {
+  local port; port=$(free_port)
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >/tmp/private-chat-test-redis.log 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -p "$port" ping >/dev/null
+  export PRIVATE_CHAT_TEST_REDIS_URL="redis://127.0.0.1:$port/"
+  echo "==> redis-server on 127.0.0.1:$port"
+}
 
-echo "==> Linux package: build (debug profile, reusing the build above) and check it"
-./scripts/package.sh --debug
-xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- \
-  cargo test --locked -p private-chat-tests --test package_deb -- --ignored 2>&1 | tee -a "$results"
+# Runs a command under a virtual display with its own D-Bus session.
+on_display() {
+  xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- "$@"
+}
 
-echo "==> load generator smoke run (numbers are not checked; see docs/benchmark.md)"
-cargo build --locked -q -p private-chat-server -p private-chat-tests --bins
-target/debug/loadgen --quick
+server_crates=(-p private-chat-protocol -p private-chat-server -p private-chat-tests)
+app_crates=(-p private-chat-ui -p private-chat-app -p private-chat-e2e)
 
-# One plain closing line for the whole run.
+stage_server() {
+  need_packages redis-server
+  echo "==> server: lints"
+  cargo clippy --locked "${server_crates[@]}" --all-targets -- -D warnings
+  start_redis
+  echo "==> server: unit, conformance and black-box tests"
+  cargo test --locked "${server_crates[@]}" 2>&1 | tee -a "$results"
+  echo "==> server: load generator smoke run (numbers are not checked; see docs/benchmark.md)"
+  cargo build --locked -q -p private-chat-server -p private-chat-tests --bins
+  target/debug/loadgen --quick
+}
+
+stage_app() {
+  need_packages xvfb xauth webkit2gtk-driver xdotool dbus
+  need_app_packages
+  # The shell embeds ui/dist when it compiles, so the UI comes first.
+  ./scripts/build-ui.sh
+  echo "==> app: lints"
+  cargo clippy --locked "${app_crates[@]}" --all-targets -- -D warnings
+  echo "==> app: reducer, shell and room-session tests"
+  cargo test --locked "${app_crates[@]}" 2>&1 | tee -a "$results"
+  echo "==> app: end-to-end tests of the app window (screenshots in artifacts/e2e)"
+  cargo build --locked -q -p private-chat-app
+  rm -rf artifacts/e2e
+  on_display cargo test --locked -p private-chat-e2e --test app_window -- --ignored --test-threads=1 2>&1 | tee -a "$results"
+}
+
+stage_package() {
+  need_packages xvfb xauth webkit2gtk-driver xdotool dbus
+  echo "==> package: build (debug profile) and check it"
+  ./scripts/package.sh --debug
+  on_display cargo test --locked -p private-chat-e2e --test package_deb -- --ignored 2>&1 | tee -a "$results"
+}
+
+for stage in "${stages[@]}"; do
+  "stage_$stage"
+done
+
+# One plain closing line for the whole run (pipefail already stopped a run
+# whose cargo failed; a run that counted no test fails too).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
-     END { printf "tests: %d passed, %d failed\n", p, f }' "$results"
+     END { printf "tests: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' "$results"

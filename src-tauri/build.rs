@@ -1,5 +1,5 @@
 fn main() {
-    // tauri.conf.json sits at the workspace root, beside the other crates.
-    tauri_build::try_build(tauri_build::Attributes::new().config_path("../tauri.conf.json"))
-        .expect("tauri-build failed");
+    // Phone builds bake their default room server in (embedded::BUILT_IN_SERVER).
+    println!("cargo:rerun-if-env-changed=PRIVATE_CHAT_DEFAULT_SERVER");
+    tauri_build::build();
 }

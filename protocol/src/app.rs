@@ -1,16 +1,81 @@
 //! The contract between the desktop shell (Rust) and its UI (wasm), over
-//! Tauri's IPC: what commands return and what events the shell pushes.
-//! Not a network protocol: it never leaves the app.
+//! Tauri's IPC: the commands with their arguments and answers, and the
+//! events of a room. Not a network protocol: it never leaves the app.
+//!
+//! A command that enters a room (`bootstrap` when it resumes one,
+//! `create_room`, `join_room`) takes a channel under [`EVENTS_ARG`]; the
+//! room's first event on it is [`RoomEvent::Entered`] with the view, and
+//! every event of that room follows in order.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
 use crate::http::{Member, Message};
 
-/// Event name the shell emits [`RoomEvent`]s under.
-pub const ROOM_EVENT: &str = "room-event";
 /// Event carrying an invite link opened from outside (a string).
 pub const OPEN_INVITE_EVENT: &str = "open-invite";
+
+/// The names of the shell's commands, as the shell registers them (its
+/// test checks the two lists match) and as the UI invokes them.
+pub mod command {
+    /// `() -> Bootstrap`, with a room channel.
+    pub const BOOTSTRAP: &str = "bootstrap";
+    /// `() -> String`: a new random name, saved.
+    pub const REGENERATE_NAME: &str = "regenerate_name";
+    /// `() -> ()`, with a room channel.
+    pub const CREATE_ROOM: &str = "create_room";
+    /// `JoinRoomArgs -> ()`, with a room channel.
+    pub const JOIN_ROOM: &str = "join_room";
+    /// `SendMessageArgs -> ()`.
+    pub const SEND_MESSAGE: &str = "send_message";
+    /// `() -> ()`.
+    pub const TYPING: &str = "typing";
+    /// `() -> ()`: the invite on the clipboard.
+    pub const COPY_INVITE: &str = "copy_invite";
+    /// `() -> bool`: `false` when the person cancelled the native dialog.
+    pub const DESTROY_ROOM: &str = "destroy_room";
+    /// `SetTitleArgs -> ()`.
+    pub const SET_TITLE: &str = "set_title";
+
+    /// Every command.
+    pub const ALL: &[&str] = &[
+        BOOTSTRAP,
+        REGENERATE_NAME,
+        CREATE_ROOM,
+        JOIN_ROOM,
+        SEND_MESSAGE,
+        TYPING,
+        COPY_INVITE,
+        DESTROY_ROOM,
+        SET_TITLE,
+    ];
+}
+
+/// The key of a command's arguments object in an invoke.
+pub const ARGS_ARG: &str = "args";
+/// The key of the room channel in an invoke.
+pub const EVENTS_ARG: &str = "events";
+
+/// Arguments of `join_room`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRoomArgs {
+    /// An invite link or a bare room code.
+    pub invite: String,
+}
+
+/// Arguments of `send_message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendMessageArgs {
+    pub body: String,
+    /// Echoed with the stored message, so the UI can settle its draft.
+    pub nonce: String,
+}
+
+/// Arguments of `set_title`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetTitleArgs {
+    pub title: String,
+}
 
 /// What the UI needs at start-up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,8 +86,9 @@ pub struct Bootstrap {
     pub server_url: String,
     /// Whether that server runs inside this app (rooms end when it quits).
     pub embedded: bool,
-    /// The room this app was in, when it is still alive.
-    pub room: Option<RoomView>,
+    /// The app is back in a room (still alive): its view follows on the
+    /// channel; the UI waits for it instead of showing the lobby.
+    pub resumed: bool,
     /// A notice to show, for instance why a saved room could not be resumed.
     pub notice: Option<Notice>,
     /// An invite link the app was started with, to join now.
@@ -102,11 +168,15 @@ pub enum Connection {
     Reconnecting,
 }
 
-/// What the shell pushes to the UI. Each carries its room, so events of a
-/// room the UI already left are ignored.
+/// What the shell pushes to the UI on a room's channel. Each carries its
+/// room, so a late event of a room the UI already left is ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RoomEvent {
+    /// Always the first event: the room as it is now.
+    Entered {
+        view: RoomView,
+    },
     Connection {
         room_id: String,
         state: Connection,
@@ -145,6 +215,7 @@ pub enum RoomEvent {
 impl RoomEvent {
     pub fn room_id(&self) -> &str {
         match self {
+            Self::Entered { view } => &view.room_id,
             Self::Connection { room_id, .. }
             | Self::Presence { room_id, .. }
             | Self::Message { room_id, .. }

@@ -18,8 +18,3 @@ pub const ROOM_EXPIRED: u16 = 4001;
 /// The room is gone (for instance destroyed by the other server instance
 /// before this socket saw the event). Do not reconnect.
 pub const ROOM_GONE: u16 = 4004;
-
-/// Whether a client should give up on the room after this close code.
-pub fn is_final(code: u16) -> bool {
-    matches!(code, ROOM_DESTROYED | ROOM_EXPIRED | ROOM_GONE)
-}

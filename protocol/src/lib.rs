@@ -12,7 +12,8 @@
 //! - [`close`]: WebSocket close codes the server uses.
 //! - [`limits`]: default bounds the server enforces and clients respect.
 //! - [`invite`]: parsing and building `privchat://room/<id>` invites.
-//! - [`app`]: the desktop shell ↔ UI contract (Tauri IPC, never on the network).
+//! - [`app`]: the desktop shell ↔ UI contract (Tauri IPC, never on the
+//!   network): command names and arguments, and the events of a room's channel.
 
 pub mod app;
 pub mod close;

@@ -7,21 +7,26 @@
 //! The wire contract is `docs/protocol.md` and the `private-chat-protocol` crate.
 //!
 //! # Layout
-//! - [`config`]: flags and environment.
+//! - [`room`]: what a member can do to a room (authenticate, validate, send,
+//!   destroy, the member view), for HTTP and the socket alike.
+//! - [`error`]: [`Error`], every refusal as a typed wire code.
 //! - [`store`]: the [`store::Store`] trait and its two backends,
 //!   [`store::memory`] (timers) and [`store::redis`] (TTLs, Lua, pub/sub).
-//! - [`http`]: routes, extractors, validation and the error body.
-//! - [`ws`]: the realtime socket of a member.
+//! - [`http`]: routes, extractors (the `Member` of a request), the error
+//!   answer, and under `http::ws` the realtime socket with its close codes.
 //! - [`token`]: bearer tokens and their digests.
-//! - [`server`]: binding, serving and graceful shutdown.
+//! - [`config`]: flags and environment; [`state`]: what every handler shares.
+//! - `server`: binding, serving and graceful shutdown.
 
 pub mod config;
+pub mod error;
 pub mod http;
+pub mod room;
 mod server;
 pub mod state;
 pub mod store;
 pub mod token;
-pub mod ws;
 
 pub use config::Config;
+pub use error::Error;
 pub use server::{open_store, start, start_with_store, RunningServer, StartError};

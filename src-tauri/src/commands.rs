@@ -1,19 +1,49 @@
-//! The commands the UI invokes. Each returns what the UI shows, or a
-//! [`CommandError`] with a lobby notice when one fits.
+//! The commands the UI invokes, named and typed by
+//! [`private_chat_protocol::app`]. Each is thin: rooms are the room
+//! session's business ([`crate::room`]), reached through [`Core`].
+
+use std::sync::Arc;
 
 use private_chat_protocol::app::{
-    Bootstrap, CommandError, Notice, RoomEvent, RoomView, ROOM_EVENT,
+    Bootstrap, CommandError, JoinRoomArgs, Notice, RoomEvent, SendMessageArgs, SetTitleArgs,
 };
 use private_chat_protocol::invite::Invite;
-use private_chat_protocol::ErrorCode;
-use tauri::{AppHandle, Emitter, Runtime, State, WebviewWindow};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
-use crate::client::api::Api;
+use crate::client::api::{Api, ClientError};
 use crate::core::{command_error, Core};
+use crate::host::{self, AppHost};
+use crate::room::{Host, RoomHandle};
 use crate::settings::{self, SavedSeat};
 
 type Result<T> = std::result::Result<T, CommandError>;
+
+/// Lists every command once: the invoke handler and the names it answers to.
+macro_rules! commands {
+    ($($name:ident),* $(,)?) => {
+        /// The command names the handler answers to.
+        pub const NAMES: &[&str] = &[$(stringify!($name)),*];
+
+        /// The invoke handler of every command.
+        pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),*]
+        }
+    };
+}
+
+commands![
+    bootstrap,
+    regenerate_name,
+    create_room,
+    join_room,
+    send_message,
+    typing,
+    copy_invite,
+    destroy_room,
+    set_title,
+];
 
 fn plain(message: impl Into<String>) -> CommandError {
     CommandError {
@@ -22,44 +52,50 @@ fn plain(message: impl Into<String>) -> CommandError {
     }
 }
 
-fn not_in_room() -> CommandError {
-    plain("You are not in a room.")
+fn current_room(core: &Core) -> Result<RoomHandle> {
+    core.room().ok_or_else(|| plain("You are not in a room."))
 }
 
-/// Reads something of the room the app is in.
-async fn in_room<T>(core: &Core, read: impl FnOnce(&crate::core::Active) -> T) -> Result<T> {
-    core.room
-        .lock()
-        .await
-        .as_ref()
-        .map(read)
-        .ok_or_else(not_in_room)
+/// Opens the room of `seat`, its events going to the UI's channel.
+async fn enter<R: Runtime>(
+    app: &AppHandle<R>,
+    core: &Core,
+    seat: SavedSeat,
+    events: Channel<RoomEvent>,
+) -> std::result::Result<(), ClientError> {
+    let host: Arc<dyn Host> = Arc::new(AppHost(app.clone()));
+    core.enter(seat, host, host::sink(events)).await
 }
 
-/// Everything the UI needs at start-up; resumes the saved room when it lives.
+/// Everything the UI needs at start-up. Returns to the room the app is in
+/// (a reloaded UI) or was in (a restart), whose view then comes on `events`.
 #[tauri::command]
-pub async fn bootstrap<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -> Result<Bootstrap> {
-    let name = settings::name(&app);
+pub async fn bootstrap<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, Core>,
+    events: Channel<RoomEvent>,
+) -> Result<Bootstrap> {
     let mut boot = Bootstrap {
-        name,
+        name: settings::name(&app),
         server_url: core.server.url.clone(),
         embedded: core.server.is_embedded(),
-        room: None,
+        resumed: false,
         notice: None,
-        invite: core
-            .launch_invite
-            .lock()
-            .map(|mut i| i.take())
-            .unwrap_or_default(),
+        invite: core.take_launch_invite(),
     };
-    if let Some(view) = core.current_view().await {
-        boot.room = Some(view);
-    } else if let Some(seat) = settings::seat(&app) {
-        match core.enter(&app, seat.clone()).await {
-            Ok(view) => boot.room = Some(view),
+    if let Some(room) = core.room() {
+        if room.attach(host::sink(events.clone())).await.is_ok() {
+            boot.resumed = true;
+            return Ok(boot);
+        }
+    }
+    if let Some(seat) = settings::seat(&app) {
+        let room_id = seat.room_id.clone();
+        match enter(&app, &core, seat, events).await {
+            Ok(()) => boot.resumed = true,
             Err(e) => {
-                tracing::info!(room_id = %seat.room_id, "saved room not resumed: {e}");
-                core.forget(&app, &seat.room_id).await;
+                tracing::info!(%room_id, "saved room not resumed: {e}");
+                settings::save_seat(&app, None);
                 // The room is gone, or its server (an embedded one that quit with
                 // the app) is: either way it cannot come back.
                 boot.notice = Some(Notice::RoomNotFound);
@@ -77,19 +113,20 @@ pub fn regenerate_name<R: Runtime>(app: AppHandle<R>) -> String {
 
 /// Creates a room on the app's server and enters it.
 #[tauri::command]
-pub async fn create_room<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -> Result<RoomView> {
+pub async fn create_room<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, Core>,
+    events: Channel<RoomEvent>,
+) -> Result<()> {
     let api = core.home();
     let session = api
         .create(&settings::name(&app), None)
         .await
         .map_err(command_error)?;
-    let seat = SavedSeat {
-        server_url: api.base().to_owned(),
-        room_id: session.room_id,
-        member_id: session.member_id,
-        token: session.token,
-    };
-    core.enter(&app, seat).await.map_err(command_error)
+    let seat = SavedSeat::new(api.base().to_owned(), session);
+    enter(&app, &core, seat, events)
+        .await
+        .map_err(command_error)
 }
 
 /// Joins the room of an invite (link or code). Opening an invite of the room
@@ -98,9 +135,10 @@ pub async fn create_room<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -
 pub async fn join_room<R: Runtime>(
     app: AppHandle<R>,
     core: State<'_, Core>,
-    invite: String,
-) -> Result<RoomView> {
-    let invite = Invite::parse(&invite).map_err(|e| CommandError {
+    args: JoinRoomArgs,
+    events: Channel<RoomEvent>,
+) -> Result<()> {
+    let invite = Invite::parse(&args.invite).map_err(|e| CommandError {
         notice: Some(Notice::InvalidInvite),
         message: e.to_string(),
     })?;
@@ -110,91 +148,84 @@ pub async fn join_room<R: Runtime>(
         .unwrap_or_else(|| core.server.url.clone());
     let own =
         settings::seat(&app).filter(|s| s.room_id == invite.room_id && s.server_url == server_url);
-    if let Some(seat) = own {
-        if let Some(view) = core
-            .current_view()
-            .await
-            .filter(|v| v.room_id == seat.room_id)
-        {
-            return Ok(view);
+    let seat = match own {
+        Some(seat) => {
+            let open = core.room().filter(|r| r.seat().room_id == seat.room_id);
+            if let Some(room) = open {
+                return room.attach(host::sink(events)).await.map_err(command_error);
+            }
+            seat
         }
-        return core.enter(&app, seat).await.map_err(command_error);
-    }
-    let api = Api::new(&server_url);
-    let session = api
-        .join(&invite.room_id, &settings::name(&app))
-        .await
-        .map_err(command_error)?;
-    let seat = SavedSeat {
-        server_url,
-        room_id: session.room_id,
-        member_id: session.member_id,
-        token: session.token,
+        None => {
+            let session = Api::new(&server_url)
+                .join(&invite.room_id, &settings::name(&app))
+                .await
+                .map_err(command_error)?;
+            SavedSeat::new(server_url, session)
+        }
     };
-    core.enter(&app, seat).await.map_err(command_error)
+    enter(&app, &core, seat, events)
+        .await
+        .map_err(command_error)
 }
 
 /// Sends a message over the room's socket; the echo carries `nonce`.
 #[tauri::command]
-pub async fn send_message(core: State<'_, Core>, body: String, nonce: String) -> Result<()> {
-    let guard = core.room.lock().await;
-    let active = guard.as_ref().ok_or_else(not_in_room)?;
-    active.socket.send(body, nonce).await.map_err(plain)
+pub async fn send_message(core: State<'_, Core>, args: SendMessageArgs) -> Result<()> {
+    current_room(&core)?
+        .send(args.body, args.nonce)
+        .await
+        .map_err(plain)
 }
 
 /// Tells the other person that this one is typing.
 #[tauri::command]
-pub async fn typing(core: State<'_, Core>) -> Result<()> {
-    if let Some(active) = core.room.lock().await.as_ref() {
-        active.socket.typing();
+pub fn typing(core: State<'_, Core>) {
+    if let Some(room) = core.room() {
+        room.typing();
     }
-    Ok(())
 }
 
 /// Puts the room's invite link on the clipboard.
 #[tauri::command]
-pub async fn copy_invite<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -> Result<()> {
-    let invite = in_room(&core, |a| a.invite.clone()).await?;
+pub fn copy_invite<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -> Result<()> {
+    let invite = current_room(&core)?.invite().to_owned();
     app.clipboard()
         .write_text(invite)
         .map_err(|e| plain(format!("Cannot use the clipboard: {e}")))
 }
 
-/// Asks with a native dialog, then destroys the room for both people.
-/// `Ok(false)` when the person cancelled.
+/// Asks with a native dialog, then destroys the room for both people; the
+/// room's `ended` event follows. `Ok(false)` when the person cancelled.
 #[tauri::command]
 pub async fn destroy_room<R: Runtime>(
     app: AppHandle<R>,
     window: WebviewWindow<R>,
     core: State<'_, Core>,
 ) -> Result<bool> {
-    let seat = in_room(&core, |a| a.seat.clone()).await?;
+    let room = current_room(&core)?;
     if !crate::confirm::destroy(&app, &window).await {
         return Ok(false);
     }
-    let notice = match Api::new(&seat.server_url)
-        .destroy(&seat.room_id, &seat.token)
-        .await
-    {
-        Ok(()) => Notice::DestroyedByYou,
-        // Gone already: it expired or the other person was quicker.
-        Err(e) if e.code() == Some(ErrorCode::RoomNotFound) => Notice::RoomNotFound,
-        Err(e) => return Err(command_error(e)),
-    };
-    core.forget(&app, &seat.room_id).await;
-    let _ = app.emit(
-        ROOM_EVENT,
-        &RoomEvent::Ended {
-            room_id: seat.room_id,
-            notice,
-        },
-    );
+    room.destroy().await.map_err(command_error)?;
     Ok(true)
 }
 
 /// Sets the window title (the UI shows the room and its countdown there).
 #[tauri::command]
-pub fn set_title<R: Runtime>(window: WebviewWindow<R>, title: String) -> Result<()> {
-    let title: String = title.chars().take(120).collect();
+pub fn set_title<R: Runtime>(window: WebviewWindow<R>, args: SetTitleArgs) -> Result<()> {
+    let title: String = args.title.chars().take(120).collect();
     window.set_title(&title).map_err(|e| plain(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_handler_answers_every_command_of_the_contract() {
+        let mut registered = super::NAMES.to_vec();
+        let mut contract = private_chat_protocol::app::command::ALL.to_vec();
+        registered.sort_unstable();
+        contract.sort_unstable();
+        assert_eq!(registered, contract);
+    }
 }

@@ -1,37 +1,24 @@
-//! The app's live state: the server in use and the room it is in.
+//! The app's live state: the server it uses for new rooms, and the handle of
+//! the room it is in. The room itself is owned by its session
+//! ([`crate::room`]); this only points at it, under a lock never held
+//! across an await.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
-use private_chat_protocol::app::{CommandError, Notice, RoomEvent, RoomView, ROOM_EVENT};
+use private_chat_protocol::app::{CommandError, Notice};
 use private_chat_protocol::invite::Invite;
-use tauri::{AppHandle, Emitter, Runtime};
-use tokio::sync::Mutex;
 
 use crate::client::api::{Api, ClientError};
-use crate::client::socket::{RoomSocket, Seat};
 use crate::embedded::ServerChoice;
-use crate::settings::{self, SavedSeat};
-
-/// The room the app is in.
-pub struct Active {
-    pub seat: SavedSeat,
-    pub socket: RoomSocket,
-    pub invite: String,
-}
-
-impl Active {
-    pub fn api(&self) -> Api {
-        Api::new(&self.seat.server_url)
-    }
-}
+use crate::room::{self, Host, RoomHandle, Sink};
+use crate::settings::SavedSeat;
 
 /// Managed state of the app.
 pub struct Core {
     pub server: ServerChoice,
-    pub room: Mutex<Option<Active>>,
+    room: Mutex<Option<RoomHandle>>,
     /// An invite link the app was started with, until the UI takes it.
-    pub launch_invite: std::sync::Mutex<Option<String>>,
+    launch_invite: Mutex<Option<String>>,
 }
 
 /// A [`ClientError`] as the UI shows it.
@@ -53,17 +40,28 @@ pub fn command_error(e: ClientError) -> CommandError {
 }
 
 impl Core {
-    pub fn new(server: ServerChoice) -> Self {
+    pub fn new(server: ServerChoice, launch_invite: Option<String>) -> Self {
         Self {
             server,
             room: Mutex::new(None),
-            launch_invite: std::sync::Mutex::new(None),
+            launch_invite: Mutex::new(launch_invite),
         }
     }
 
     /// The API of the server this app uses for new rooms.
     pub fn home(&self) -> Api {
         Api::new(&self.server.url)
+    }
+
+    /// The invite link the app was started with, once.
+    pub fn take_launch_invite(&self) -> Option<String> {
+        self.launch_invite.lock().ok()?.take()
+    }
+
+    /// The room the app is in, while its session runs.
+    pub fn room(&self) -> Option<RoomHandle> {
+        let guard = self.room.lock().ok()?;
+        guard.as_ref().filter(|r| r.is_open()).cloned()
     }
 
     /// The invite for a room on `server_url`. The address is included when it
@@ -80,99 +78,18 @@ impl Core {
         .to_link()
     }
 
-    /// Reads the room, saves the seat, starts its socket and returns what the
-    /// UI shows. Replaces any room the app was in.
-    pub async fn enter<R: Runtime>(
+    /// Opens the room of `seat` with `sink` as its UI, replacing (and so
+    /// stopping) the session of any room the app was in.
+    pub async fn enter(
         &self,
-        app: &AppHandle<R>,
         seat: SavedSeat,
-    ) -> Result<RoomView, ClientError> {
-        let api = Api::new(&seat.server_url);
-        let info = api.room(&seat.room_id, &seat.token).await?;
-        let messages = api.messages(&seat.room_id, &seat.token, None).await?;
-        settings::save_seat(app, Some(&seat));
-        let last_id = messages.last().map(|m| m.id).unwrap_or(0);
-        let emit = emitter(app.clone(), seat.room_id.clone(), seat.member_id.clone());
-        let socket = RoomSocket::spawn(
-            Seat {
-                api,
-                room_id: seat.room_id.clone(),
-                member_id: seat.member_id.clone(),
-                token: seat.token.clone(),
-            },
-            last_id,
-            Duration::from_millis(info.expires_in_ms),
-            emit,
-        );
+        host: Arc<dyn Host>,
+        sink: Sink,
+    ) -> Result<(), ClientError> {
         let invite = self.invite_for(&seat.room_id, &seat.server_url);
-        let view = RoomView {
-            room_id: seat.room_id.clone(),
-            member_id: seat.member_id.clone(),
-            invite: invite.clone(),
-            expires_in_ms: info.expires_in_ms,
-            members: info.members,
-            messages,
-        };
-        *self.room.lock().await = Some(Active {
-            seat,
-            socket,
-            invite,
-        });
-        Ok(view)
+        let handle = room::open(seat, invite, host, sink).await?;
+        let previous = self.room.lock().map(|mut r| r.replace(handle));
+        drop(previous);
+        Ok(())
     }
-
-    /// The current room, re-read, when its socket still runs (a UI reload).
-    pub async fn current_view(&self) -> Option<RoomView> {
-        let guard = self.room.lock().await;
-        let active = guard.as_ref().filter(|a| a.socket.is_running())?;
-        let api = active.api();
-        let info = api
-            .room(&active.seat.room_id, &active.seat.token)
-            .await
-            .ok()?;
-        let messages = api
-            .messages(&active.seat.room_id, &active.seat.token, None)
-            .await
-            .ok()?;
-        Some(RoomView {
-            room_id: active.seat.room_id.clone(),
-            member_id: active.seat.member_id.clone(),
-            invite: active.invite.clone(),
-            expires_in_ms: info.expires_in_ms,
-            members: info.members,
-            messages,
-        })
-    }
-
-    /// Leaves the room locally: stops its socket and forgets its seat.
-    pub async fn forget<R: Runtime>(&self, app: &AppHandle<R>, room_id: &str) {
-        let mut guard = self.room.lock().await;
-        if guard.as_ref().is_some_and(|a| a.seat.room_id == room_id) {
-            *guard = None;
-        }
-        if settings::seat(app).is_some_and(|s| s.room_id == room_id) {
-            settings::save_seat(app, None);
-        }
-    }
-}
-
-/// Sends room events to the UI; when the room ends, forgets its seat.
-fn emitter<R: Runtime>(
-    app: AppHandle<R>,
-    room_id: String,
-    me: String,
-) -> Arc<dyn Fn(RoomEvent) + Send + Sync> {
-    Arc::new(move |event: RoomEvent| {
-        if matches!(event, RoomEvent::Ended { .. }) {
-            if settings::seat(&app).is_some_and(|s| s.room_id == room_id) {
-                settings::save_seat(&app, None);
-            }
-            crate::notify::room_ended(&app, &event);
-        } else if let RoomEvent::Message { .. } = &event {
-            crate::notify::message(&app, &event, &me);
-        }
-        if let Err(e) = app.emit(ROOM_EVENT, &event) {
-            tracing::warn!("cannot emit a room event: {e}");
-        }
-    })
 }

@@ -22,16 +22,28 @@ pub const SERVER_ENV: &str = "PRIVATE_CHAT_SERVER";
 /// The server baked in at build time, if any.
 pub const BUILT_IN_SERVER: Option<&str> = option_env!("PRIVATE_CHAT_DEFAULT_SERVER");
 
+/// The external server to use, by precedence: the environment at run time,
+/// then the settings, then the one built in; `None` to run our own.
+pub fn configured(
+    env: Option<String>,
+    settings: Option<String>,
+    built_in: Option<&str>,
+) -> Option<String> {
+    [env, settings, built_in.map(str::to_owned)]
+        .into_iter()
+        .flatten()
+        .map(|url| url.trim().trim_end_matches('/').to_owned())
+        .find(|url| !url.is_empty())
+}
+
 impl ServerChoice {
-    /// The configured server, else a freshly started embedded one.
-    pub async fn pick(configured: Option<String>) -> Result<Self, String> {
-        let configured = std::env::var(SERVER_ENV)
-            .ok()
-            .filter(|s| !s.trim().is_empty())
-            .or(configured);
-        if let Some(url) = configured {
+    /// The configured server (see [`configured`]), else a freshly started
+    /// embedded one.
+    pub async fn pick(settings: Option<String>) -> Result<Self, String> {
+        let env = std::env::var(SERVER_ENV).ok();
+        if let Some(url) = configured(env, settings, BUILT_IN_SERVER) {
             return Ok(Self {
-                url: url.trim().trim_end_matches('/').to_owned(),
+                url,
                 embedded: None,
             });
         }
@@ -57,5 +69,29 @@ impl ServerChoice {
 
     pub fn is_embedded(&self) -> bool {
         self.embedded.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::configured;
+
+    #[test]
+    fn environment_then_settings_then_built_in_then_our_own() {
+        let some = |s: &str| Some(s.to_owned());
+        let built_in = Some("https://built.in/");
+        assert_eq!(
+            configured(some("http://env:1"), some("http://set:2"), built_in).as_deref(),
+            Some("http://env:1")
+        );
+        assert_eq!(
+            configured(None, some(" http://set:2/ "), built_in).as_deref(),
+            Some("http://set:2")
+        );
+        assert_eq!(
+            configured(some("  "), None, built_in).as_deref(),
+            Some("https://built.in")
+        );
+        assert_eq!(configured(None, some(""), None), None);
     }
 }

@@ -1,15 +1,19 @@
 //! The private_chat desktop app: a Tauri 2 shell around the Yew UI.
 //!
-//! The UI never touches the network. It invokes the [`commands`], and the
-//! shell reaches the room server through the [`client`] core (HTTP with
-//! reqwest, WebSocket with tokio-tungstenite), pushing what arrives to the UI
-//! as events. Unless a server is configured, the app runs the room server
-//! in-process on loopback ([`embedded`]).
+//! The UI never touches the network. It invokes the [`commands`] (named and
+//! typed in `private_chat_protocol::app`), and the shell reaches the room
+//! server through the [`client`] core (HTTP with reqwest, WebSocket with
+//! tokio-tungstenite). Each open room is owned by one session task
+//! ([`room`]) that pushes the room's events to the UI on the channel the
+//! entering command handed over. Unless a server is configured, the app runs
+//! the room server in-process on loopback ([`embedded`]).
 //!
 //! # Layout
 //! - [`client`]: typed calls and the reconnecting room socket; no window needed.
-//! - [`core`]: the app's live state (server in use, room it is in).
-//! - [`commands`]: what the UI may invoke.
+//! - [`room`]: the session that owns an open room (seat, socket, its end).
+//! - [`core`]: the app's live state (server in use, handle of the room it is in).
+//! - [`commands`]: what the UI may invoke; [`host`]: the app seen by a room
+//!   session (settings, notifications, the UI's channel).
 //! - [`settings`]: what is kept between runs (store plugin).
 //! - [`embedded`]: choosing or starting the room server.
 //! - [`links`]: invites opened from outside (deep links, second launches).
@@ -21,9 +25,11 @@ pub mod commands;
 pub mod confirm;
 pub mod core;
 pub mod embedded;
+pub mod host;
 pub mod links;
 pub mod names;
 pub mod notify;
+pub mod room;
 pub mod settings;
 
 use tauri::Manager;
@@ -58,25 +64,13 @@ pub fn run() {
         .setup(|app| {
             let configured = settings::server_url(app.handle());
             let choice = tauri::async_runtime::block_on(embedded::ServerChoice::pick(configured))?;
-            let core = core::Core::new(choice);
-            *core.launch_invite.lock().expect("fresh mutex") =
-                links::invite_arg(std::env::args().skip(1));
-            app.manage(core);
+            let invite = links::invite_arg(std::env::args().skip(1));
+            app.manage(core::Core::new(choice, invite));
             register_links(app);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::bootstrap,
-            commands::regenerate_name,
-            commands::create_room,
-            commands::join_room,
-            commands::send_message,
-            commands::typing,
-            commands::copy_invite,
-            commands::destroy_room,
-            commands::set_title,
-        ])
-        .run(tauri::generate_context!("../tauri.conf.json"))
+        .invoke_handler(commands::handler())
+        .run(tauri::generate_context!())
         .expect("private_chat failed to start");
 }
 

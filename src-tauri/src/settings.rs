@@ -20,6 +20,18 @@ pub struct SavedSeat {
     pub token: String,
 }
 
+impl SavedSeat {
+    /// The seat a create or join answered with, on `server_url`.
+    pub fn new(server_url: String, session: private_chat_protocol::Session) -> Self {
+        Self {
+            server_url,
+            room_id: session.room_id,
+            member_id: session.member_id,
+            token: session.token,
+        }
+    }
+}
+
 fn get<R: Runtime, T: for<'de> Deserialize<'de>>(app: &AppHandle<R>, key: &str) -> Option<T> {
     let store = app.store(FILE).ok()?;
     store.get(key).and_then(|v| serde_json::from_value(v).ok())

@@ -8,7 +8,7 @@ use std::time::Duration;
 use private_chat_app::client::socket::Seat;
 use private_chat_app::client::{Api, RoomSocket};
 use private_chat_protocol::app::{Connection, Notice, RoomEvent};
-use private_chat_protocol::{ErrorCode, Session};
+use private_chat_protocol::{ErrorCode, Message, Session};
 use private_chat_server::store::memory::MemoryStore;
 use private_chat_server::store::Store;
 use private_chat_server::{Config, RunningServer};
@@ -42,6 +42,16 @@ fn socket(api: &Api, s: &Session) -> (RoomSocket, mpsc::UnboundedReceiver<RoomEv
         }),
     );
     (socket, rx)
+}
+
+/// Stores a message of the member in `seat` (0: creator) straight in the store.
+async fn store_message(store: &MemoryStore, room_id: &str, seat: usize, body: &str) -> Message {
+    let room_id = room_id.parse().unwrap();
+    let author = store.room(room_id).await.unwrap().members[seat].clone();
+    store
+        .append_message(room_id, &author, body, None, 100)
+        .await
+        .unwrap()
 }
 
 async fn until(
@@ -100,7 +110,7 @@ async fn typed_calls_cover_every_route() {
         api.join(&a.room_id, "carol").await.unwrap_err().code(),
         Some(ErrorCode::RoomFull)
     );
-    let sent = api.send(&a.room_id, &a.token, "hi").await.unwrap();
+    let sent = store_message(&store, &a.room_id, 0, "hi").await;
     assert_eq!(
         api.messages(&b.room_id, &b.token, None).await.unwrap(),
         vec![sent.clone()]
@@ -141,7 +151,7 @@ async fn reconnects_and_catches_up_without_gaps_or_repeats() {
     let api = Api::new(&server.url());
     let a = api.create("alice", None).await.unwrap();
     let b = api.join(&a.room_id, "bob").await.unwrap();
-    api.send(&b.room_id, &b.token, "before").await.unwrap();
+    store_message(&store, &b.room_id, 1, "before").await;
     let (sock, mut rx) = socket(&api, &a);
     let first = until(&mut rx, "online", online).await;
     assert_eq!(message_ids(&first), [1], "catch-up on first connect");
@@ -158,13 +168,8 @@ async fn reconnects_and_catches_up_without_gaps_or_repeats() {
         )
     })
     .await;
-    let room_id = a.room_id.parse().unwrap();
-    let bob = store.room(room_id).await.unwrap().members[1].clone();
     for body in ["while away 1", "while away 2"] {
-        store
-            .append_message(room_id, &bob, body, None, 100)
-            .await
-            .unwrap();
+        store_message(&store, &a.room_id, 1, body).await;
     }
     let assert_send_refused = sock.send("now?".into(), "n".into()).await;
     assert!(

@@ -1,12 +1,17 @@
-//! The one module that talks to the Tauri shell: `invoke` for commands and
-//! `listen` for pushed events, through `window.__TAURI__`
-//! (`app.withGlobalTauri` in tauri.conf.json). Everything else in the UI is
-//! plain Rust.
+//! The one module that talks to the Tauri shell, through `window.__TAURI__`
+//! (`app.withGlobalTauri` in src-tauri/tauri.conf.json): one typed function
+//! per command of [`private_chat_protocol::app::command`], room channels,
+//! and the one global event (invites opened from outside). Everything else
+//! in the UI is plain Rust.
 
-use private_chat_protocol::app::{CommandError, RoomEvent, OPEN_INVITE_EVENT, ROOM_EVENT};
+use private_chat_protocol::app::{
+    command, Bootstrap, CommandError, JoinRoomArgs, RoomEvent, SendMessageArgs, SetTitleArgs,
+    ARGS_ARG, EVENTS_ARG, OPEN_INVITE_EVENT,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use yew::Callback;
 
 #[wasm_bindgen]
@@ -21,36 +26,6 @@ extern "C" {
     ) -> Result<JsValue, JsValue>;
 }
 
-fn serializer() -> serde_wasm_bindgen::Serializer {
-    // Plain objects, not Maps, so the shell's serde sees ordinary JSON.
-    serde_wasm_bindgen::Serializer::json_compatible()
-}
-
-/// Calls a shell command; its error comes back as a [`CommandError`].
-pub async fn call<A: Serialize, R: DeserializeOwned>(
-    cmd: &str,
-    args: &A,
-) -> Result<R, CommandError> {
-    let args = args
-        .serialize(&serializer())
-        .map_err(|e| local_error(&e.to_string()))?;
-    match tauri_invoke(cmd, args).await {
-        Ok(value) => serde_wasm_bindgen::from_value(value).map_err(|e| local_error(&e.to_string())),
-        Err(err) => Err(
-            serde_wasm_bindgen::from_value(err.clone()).unwrap_or_else(|_| {
-                local_error(&err.as_string().unwrap_or_else(|| format!("{err:?}")))
-            }),
-        ),
-    }
-}
-
-/// Calls a command that returns nothing, ignoring the answer (typing, title).
-pub fn fire<A: Serialize + 'static>(cmd: &'static str, args: A) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let _ = call::<A, ()>(cmd, &args).await;
-    });
-}
-
 fn local_error(message: &str) -> CommandError {
     CommandError {
         notice: None,
@@ -58,32 +33,160 @@ fn local_error(message: &str) -> CommandError {
     }
 }
 
-/// No arguments.
-#[derive(Serialize)]
-pub struct NoArgs {}
+/// A new `Channel` of Tauri's IPC whose messages go to `events`.
+fn room_channel(events: Callback<RoomEvent>) -> Result<JsValue, CommandError> {
+    let missing = |_| local_error("Tauri's IPC channel is unavailable");
+    let tauri = js_sys::Reflect::get(&js_sys::global(), &"__TAURI__".into()).map_err(missing)?;
+    let core = js_sys::Reflect::get(&tauri, &"core".into()).map_err(missing)?;
+    let class: js_sys::Function = js_sys::Reflect::get(&core, &"Channel".into())
+        .map_err(missing)?
+        .dyn_into()
+        .map_err(|_| local_error("Tauri's Channel is not a class"))?;
+    let channel = js_sys::Reflect::construct(&class, &js_sys::Array::new()).map_err(missing)?;
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
+        if let Ok(event) = serde_wasm_bindgen::from_value::<RoomEvent>(message) {
+            events.emit(event);
+        }
+    });
+    // The channel owns its handler from now on (the JS garbage collector frees both).
+    js_sys::Reflect::set(&channel, &"onmessage".into(), &handler.into_js_value())
+        .map_err(missing)?;
+    Ok(channel)
+}
 
-/// Delivers every payload of a shell event, for the life of the page.
-pub fn listen<T: DeserializeOwned + 'static>(event: &'static str, callback: Callback<T>) {
+/// One invoke: a command with its arguments and, when it enters a room,
+/// the room's channel.
+struct Invoke {
+    command: &'static str,
+    payload: js_sys::Object,
+    failed: Option<CommandError>,
+}
+
+impl Invoke {
+    fn new(command: &'static str) -> Self {
+        Self {
+            command,
+            payload: js_sys::Object::new(),
+            failed: None,
+        }
+    }
+
+    fn set(mut self, key: &str, value: Result<JsValue, CommandError>) -> Self {
+        match value {
+            Ok(value) => {
+                let _ = js_sys::Reflect::set(&self.payload, &key.into(), &value);
+            }
+            Err(e) => self.failed = Some(e),
+        }
+        self
+    }
+
+    fn args<A: Serialize>(self, args: &A) -> Self {
+        // Plain objects, not Maps, so the shell's serde sees ordinary JSON.
+        let value = args
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| local_error(&e.to_string()));
+        self.set(ARGS_ARG, value)
+    }
+
+    fn events(self, events: Callback<RoomEvent>) -> Self {
+        self.set(EVENTS_ARG, room_channel(events))
+    }
+
+    async fn call<R: DeserializeOwned>(self) -> Result<R, CommandError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        match tauri_invoke(self.command, self.payload.into()).await {
+            Ok(value) => {
+                serde_wasm_bindgen::from_value(value).map_err(|e| local_error(&e.to_string()))
+            }
+            Err(err) => Err(
+                serde_wasm_bindgen::from_value(err.clone()).unwrap_or_else(|_| {
+                    local_error(&err.as_string().unwrap_or_else(|| format!("{err:?}")))
+                }),
+            ),
+        }
+    }
+
+    /// Calls without waiting for the answer (typing, title).
+    fn fire(self) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = self.call::<()>().await;
+        });
+    }
+}
+
+/// Start-up; a resumed room's events come to `events`, its view first.
+pub async fn bootstrap(events: Callback<RoomEvent>) -> Result<Bootstrap, CommandError> {
+    Invoke::new(command::BOOTSTRAP).events(events).call().await
+}
+
+/// A new random name, saved by the shell.
+pub async fn regenerate_name() -> Result<String, CommandError> {
+    Invoke::new(command::REGENERATE_NAME).call().await
+}
+
+/// Creates a room; its events come to `events`, its view first.
+pub async fn create_room(events: Callback<RoomEvent>) -> Result<(), CommandError> {
+    Invoke::new(command::CREATE_ROOM)
+        .events(events)
+        .call()
+        .await
+}
+
+/// Joins the room of an invite; its events come to `events`, its view first.
+pub async fn join_room(invite: String, events: Callback<RoomEvent>) -> Result<(), CommandError> {
+    Invoke::new(command::JOIN_ROOM)
+        .args(&JoinRoomArgs { invite })
+        .events(events)
+        .call()
+        .await
+}
+
+/// Sends a message; its echo comes on the room's channel with `nonce`.
+pub async fn send_message(body: String, nonce: String) -> Result<(), CommandError> {
+    Invoke::new(command::SEND_MESSAGE)
+        .args(&SendMessageArgs { body, nonce })
+        .call()
+        .await
+}
+
+/// Tells the other person this one is typing.
+pub fn typing() {
+    Invoke::new(command::TYPING).fire();
+}
+
+/// Puts the invite on the clipboard.
+pub async fn copy_invite() -> Result<(), CommandError> {
+    Invoke::new(command::COPY_INVITE).call().await
+}
+
+/// Asks natively, then destroys; `false` when the person cancelled.
+pub async fn destroy_room() -> Result<bool, CommandError> {
+    Invoke::new(command::DESTROY_ROOM).call().await
+}
+
+/// Sets the window title.
+pub fn set_title(title: String) {
+    Invoke::new(command::SET_TITLE)
+        .args(&SetTitleArgs { title })
+        .fire();
+}
+
+/// Delivers every invite link opened from outside the app, for the life of
+/// the page.
+pub fn on_open_invite(callback: Callback<String>) {
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
         let payload =
             js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
-        if let Ok(payload) = serde_wasm_bindgen::from_value::<T>(payload) {
-            callback.emit(payload);
+        if let Ok(link) = serde_wasm_bindgen::from_value::<String>(payload) {
+            callback.emit(link);
         }
     });
     wasm_bindgen_futures::spawn_local(async move {
-        let _ = tauri_listen(event, &handler).await;
+        let _ = tauri_listen(OPEN_INVITE_EVENT, &handler).await;
         // The listener lives as long as the page does.
         handler.forget();
     });
-}
-
-/// Delivers every [`RoomEvent`] the shell emits.
-pub fn on_room_event(callback: Callback<RoomEvent>) {
-    listen(ROOM_EVENT, callback);
-}
-
-/// Delivers every invite link opened from outside the app.
-pub fn on_open_invite(callback: Callback<String>) {
-    listen(OPEN_INVITE_EVENT, callback);
 }

@@ -1,15 +1,20 @@
 //! The private_chat UI: Yew, compiled to wasm32 and shown by the Tauri shell.
 //!
 //! # Layout
-//! - [`state`]: the whole UI state as a pure reducer, unit-tested on the host.
+//! - [`state`]: the UI state as pure reducers (the app and lobby; the room),
+//!   unit-tested on the host.
 //! - [`components`]: what is drawn; one component per concept.
-//! - [`bridge`]: the only module that talks to the shell (invoke and listen).
+//! - [`hooks`]: the clock, read by the components that show time.
+//! - [`bridge`]: the only module that talks to the shell: one typed function
+//!   per command, and the room channels.
 //!
 //! The UI never touches the network: the shell owns the room server
-//! connection and pushes [`private_chat_protocol::app::RoomEvent`]s.
+//! connection and pushes [`private_chat_protocol::app::RoomEvent`]s on the
+//! channel of the room, its view first.
 
 pub mod bridge;
 pub mod components;
+pub mod hooks;
 pub mod state;
 
 /// The wasm entry point: mounts the app on `<body>`.

@@ -1,24 +1,19 @@
-//! The HTTP surface: routes, extractors and the error body.
+//! The HTTP surface: routes, extractors, the error answer and the socket.
+//! Handlers only translate between HTTP and [`crate::room`].
 
-mod auth;
 mod error;
 mod extract;
 mod health;
 mod messages;
 mod rooms;
-mod validate;
+mod ws;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use private_chat_protocol::{limits, ErrorCode};
 
-pub use auth::authenticate;
-pub use error::ApiError;
-pub use extract::{Bearer, RoomId};
-pub use rooms::members;
-pub use validate::{body as validate_body, nonce as validate_nonce};
-
+use crate::error::Error;
 use crate::state::AppState;
 
 /// Every route of the server.
@@ -35,10 +30,10 @@ pub fn router(state: AppState) -> Router {
             "/api/rooms/{room_id}/messages",
             get(messages::list).post(messages::send),
         )
-        .route("/api/rooms/{room_id}/ws", get(crate::ws::upgrade))
-        .fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such route.") })
+        .route("/api/rooms/{room_id}/ws", get(ws::upgrade))
+        .fallback(|| async { Error::new(ErrorCode::NotFound, "No such route.") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(
+            Error::new(
                 ErrorCode::MethodNotAllowed,
                 "This route does not take that method.",
             )

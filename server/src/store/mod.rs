@@ -81,7 +81,7 @@ impl Subscription {
 pub const SIGNAL_BUFFER: usize = 256;
 
 /// Storage and fan-out of rooms. Both backends pass the same conformance
-/// suite (`tests/tests/store_conformance.rs`).
+/// suite (`tests/server/tests/store_conformance.rs`).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `"memory"` or `"redis"`.

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use private_chat_protocol::{
     CreateRoomRequest, ErrorBody, ErrorCode, Health, JoinRoomRequest, Message, MessageList,
-    RoomInfo, SendMessageRequest, Session,
+    RoomInfo, Session,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -170,22 +170,6 @@ impl Api {
             )
             .await?;
         Ok(list.messages)
-    }
-
-    pub async fn send(
-        &self,
-        room_id: &str,
-        token: &str,
-        body: &str,
-    ) -> Result<Message, ClientError> {
-        let req = SendMessageRequest { body: body.into() };
-        self.expect(
-            Method::POST,
-            &format!("/api/rooms/{room_id}/messages"),
-            Some(token),
-            Some(&req),
-        )
-        .await
     }
 
     pub async fn destroy(&self, room_id: &str, token: &str) -> Result<(), ClientError> {

@@ -1,75 +1,64 @@
-//! The root: owns the reducer, wires the shell's events and commands to it.
+//! The root: owns the reducer, wires the shell's commands and room channels
+//! to it.
 
-use private_chat_protocol::app::{Bootstrap, CommandError, RoomView};
-use serde::Serialize;
+use private_chat_protocol::app::{CommandError, RoomEvent};
 use yew::prelude::*;
 
 use super::lobby::Lobby;
 use super::notice::NoticeBanner;
 use super::room::RoomView as RoomScreen;
-use crate::bridge::{self, NoArgs};
-use crate::state::{Action, Screen, State};
+use crate::bridge;
+use crate::state::{Action, RoomAction, Screen, State};
 
-/// How often the clock ticks (countdown, typing and "Copied" timeouts).
-const TICK_MS: u32 = 250;
 /// Typing signals are sent at most this often.
 const TYPING_EVERY_MS: f64 = 2_000.0;
 
-#[derive(Serialize)]
-struct JoinArgs {
-    invite: String,
+/// Where a room's channel delivers: the reducer, stamped with the time.
+fn room_events(state: &UseReducerHandle<State>) -> Callback<RoomEvent> {
+    let state = state.clone();
+    Callback::from(move |event| {
+        state.dispatch(Action::Event {
+            event,
+            now_ms: js_sys::Date::now(),
+        })
+    })
 }
 
-#[derive(Serialize)]
-struct SendArgs {
-    body: String,
-    nonce: String,
-}
-
-#[derive(Serialize)]
-struct TitleArgs {
-    title: String,
-}
-
-fn now() -> f64 {
-    js_sys::Date::now()
-}
-
-fn enter(state: UseReducerHandle<State>, cmd: &'static str, args: impl Serialize + 'static) {
+/// Creates (no invite) or joins a room; the view arrives on its channel.
+fn enter(state: UseReducerHandle<State>, invite: Option<String>) {
     state.dispatch(Action::Busy);
     wasm_bindgen_futures::spawn_local(async move {
-        match bridge::call::<_, RoomView>(cmd, &args).await {
-            Ok(view) => state.dispatch(Action::Entered(view)),
-            Err(err) => state.dispatch(Action::EnterFailed(err)),
+        let events = room_events(&state);
+        let entered = match invite {
+            Some(invite) => bridge::join_room(invite, events).await,
+            None => bridge::create_room(events).await,
+        };
+        if let Err(err) = entered {
+            state.dispatch(Action::EnterFailed(err));
         }
     });
 }
 
 #[function_component]
 pub fn App() -> Html {
-    let state = use_reducer(|| State {
-        now_ms: now(),
-        ..State::default()
-    });
+    let state = use_reducer(State::default);
 
-    // Start-up: events first, so nothing pushed during bootstrap is missed.
+    // Start-up, and invites opened from outside from then on.
     {
         let state = state.clone();
         use_effect_with((), move |_| {
-            let events = state.clone();
-            bridge::on_room_event(Callback::from(move |e| events.dispatch(Action::Event(e))));
             let links = state.clone();
             bridge::on_open_invite(Callback::from(move |invite| {
-                enter(links.clone(), "join_room", JoinArgs { invite })
+                enter(links.clone(), Some(invite))
             }));
             wasm_bindgen_futures::spawn_local(async move {
-                match bridge::call::<_, Bootstrap>("bootstrap", &NoArgs {}).await {
+                match bridge::bootstrap(room_events(&state)).await {
                     Ok(boot) => {
                         let invite = boot.invite.clone();
                         state.dispatch(Action::Booted(boot));
                         // Started from an invite link: join it now.
-                        if let Some(invite) = invite {
-                            enter(state, "join_room", JoinArgs { invite });
+                        if invite.is_some() {
+                            enter(state, invite);
                         }
                     }
                     Err(err) => state.dispatch(Action::BootFailed(err.message)),
@@ -77,44 +66,31 @@ pub fn App() -> Html {
             });
         });
     }
-    // The clock.
+    // Outside a room the window has the app's name (the room sets its own).
     {
-        let state = state.clone();
-        use_effect_with((), move |_| {
-            let tick = gloo_timers::callback::Interval::new(TICK_MS, move || {
-                state.dispatch(Action::Tick(now()))
-            });
-            move || drop(tick)
-        });
-    }
-    // The window title follows the room and its countdown.
-    {
-        let title = state.title();
-        use_effect_with(title, |title| {
-            bridge::fire(
-                "set_title",
-                TitleArgs {
-                    title: title.clone(),
-                },
-            )
+        let in_room = state.room().is_some();
+        use_effect_with(in_room, |in_room| {
+            if !in_room {
+                bridge::set_title("private_chat".into());
+            }
         });
     }
 
     let last_typing = use_mut_ref(|| 0.0_f64);
     let on_create = {
         let state = state.clone();
-        Callback::from(move |()| enter(state.clone(), "create_room", NoArgs {}))
+        Callback::from(move |()| enter(state.clone(), None))
     };
     let on_join = {
         let state = state.clone();
-        Callback::from(move |invite: String| enter(state.clone(), "join_room", JoinArgs { invite }))
+        Callback::from(move |invite: String| enter(state.clone(), Some(invite)))
     };
     let on_new_name = {
         let state = state.clone();
         Callback::from(move |()| {
             let state = state.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(name) = bridge::call::<_, String>("regenerate_name", &NoArgs {}).await {
+                if let Ok(name) = bridge::regenerate_name().await {
                     state.dispatch(Action::NameChanged(name));
                 }
             });
@@ -129,11 +105,9 @@ pub fn App() -> Html {
         Callback::from(move |()| {
             let state = state.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if bridge::call::<_, ()>("copy_invite", &NoArgs {})
-                    .await
-                    .is_ok()
-                {
-                    state.dispatch(Action::Copied);
+                if bridge::copy_invite().await.is_ok() {
+                    let now_ms = js_sys::Date::now();
+                    state.dispatch(Action::Room(RoomAction::Copied { now_ms }));
                 }
             });
         })
@@ -141,14 +115,14 @@ pub fn App() -> Html {
     let on_destroy = {
         let state = state.clone();
         Callback::from(move |()| {
-            state.dispatch(Action::DestroyAsked);
+            state.dispatch(Action::Room(RoomAction::DestroyAsked));
             let state = state.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 // The shell asks with a native dialog; `false` means cancelled.
                 // On success the room's `ended` event takes us to the lobby.
-                match bridge::call::<_, bool>("destroy_room", &NoArgs {}).await {
+                match bridge::destroy_room().await {
                     Ok(true) => {}
-                    Ok(false) => state.dispatch(Action::DestroyCancelled),
+                    Ok(false) => state.dispatch(Action::Room(RoomAction::DestroyCancelled)),
                     Err(CommandError { message, .. }) => {
                         state.dispatch(Action::DestroyFailed(message))
                     }
@@ -160,35 +134,27 @@ pub fn App() -> Html {
         let state = state.clone();
         Callback::from(move |body: String| {
             let nonce = format!("{:x}", (js_sys::Math::random() * 2f64.powi(52)) as u64);
-            state.dispatch(Action::Sending {
+            state.dispatch(Action::Room(RoomAction::Sending {
                 nonce: nonce.clone(),
                 body: body.clone(),
-            });
+            }));
             let state = state.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if let Err(err) = bridge::call::<_, ()>(
-                    "send_message",
-                    &SendArgs {
-                        body,
-                        nonce: nonce.clone(),
-                    },
-                )
-                .await
-                {
-                    state.dispatch(Action::SendRejected {
+                if let Err(err) = bridge::send_message(body, nonce.clone()).await {
+                    state.dispatch(Action::Room(RoomAction::SendRejected {
                         nonce,
                         message: err.message,
-                    });
+                    }));
                 }
             });
         })
     };
     let on_typing = Callback::from(move |()| {
-        let t = now();
+        let t = js_sys::Date::now();
         let mut last = last_typing.borrow_mut();
         if t - *last >= TYPING_EVERY_MS {
             *last = t;
-            bridge::fire("typing", NoArgs {});
+            bridge::typing();
         }
     });
 
@@ -196,7 +162,7 @@ pub fn App() -> Html {
         (Some(notice), _) => Some(html! {
             <NoticeBanner text={notice.text()} kind={"info"} on_dismiss={on_dismiss.clone()} />
         }),
-        (None, Some(err)) if !matches!(state.screen, Screen::Room(_)) => Some(html! {
+        (None, Some(err)) if state.room().is_none() => Some(html! {
             <NoticeBanner text={err.clone()} kind={"error"} on_dismiss={on_dismiss.clone()} />
         }),
         _ => None,
@@ -213,7 +179,7 @@ pub fn App() -> Html {
                         on_new_name={on_new_name} />
                 },
                 Screen::Room(room) => html! {
-                    <RoomScreen room={room.clone()} now_ms={state.now_ms}
+                    <RoomScreen room={room.clone()}
                         error={state.error.clone().map(AttrValue::from)}
                         on_copy={on_copy} on_destroy={on_destroy} on_send={on_send}
                         on_typing={on_typing} on_dismiss={on_dismiss} />

@@ -1,6 +1,8 @@
 //! The message list: own messages right, the other person's left; drafts
 //! in flight below. Text is always rendered as text, never as HTML.
 
+use std::rc::Rc;
+
 use private_chat_protocol::Message;
 use web_sys::{ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition};
 use yew::prelude::*;
@@ -9,7 +11,8 @@ use crate::state::Pending;
 
 #[derive(Properties, PartialEq)]
 pub struct MessagesProps {
-    pub messages: Vec<Message>,
+    /// Shared with the state: comparing props compares the pointer first.
+    pub messages: Rc<Vec<Message>>,
     pub pending: Vec<Pending>,
     pub me: AttrValue,
     pub peer_typing: bool,

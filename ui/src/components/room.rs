@@ -6,12 +6,16 @@ use yew::prelude::*;
 use super::composer::Composer;
 use super::messages::MessageList;
 use super::qr::InviteQr;
+use crate::bridge;
+use crate::hooks::use_now;
 use crate::state::Room;
+
+/// How often the room's clock ticks (countdown, typing and "Copied").
+const TICK_MS: u32 = 250;
 
 #[derive(Properties, PartialEq)]
 pub struct RoomProps {
     pub room: Room,
-    pub now_ms: f64,
     pub error: Option<AttrValue>,
     pub on_copy: Callback<()>,
     pub on_destroy: Callback<()>,
@@ -23,7 +27,9 @@ pub struct RoomProps {
 #[function_component]
 pub fn RoomView(props: &RoomProps) -> Html {
     let room = &props.room;
-    let now = props.now_ms;
+    let now = use_now(TICK_MS);
+    // The window title follows the countdown.
+    use_effect_with(room.title(now), |title| bridge::set_title(title.clone()));
     let peer = room.peer();
     let (presence_class, presence_text) = match peer {
         None => ("waiting", "Waiting for someone to join…".to_string()),
@@ -44,7 +50,7 @@ pub fn RoomView(props: &RoomProps) -> Html {
             <header class="room-bar">
                 <div class="room-id">
                     <span class="label">{ "Room" }</span>
-                    <code data-testid="room-id" title={room.room_id.clone()}>{ &room.room_id[..8] }</code>
+                    <code data-testid="room-id" title={room.room_id.clone()}>{ room.short_id() }</code>
                 </div>
                 <div class={classes!("countdown", room.warning(now).then_some("warning"))}
                     data-testid="countdown" role="timer" aria-label="Time until the room self-destructs">

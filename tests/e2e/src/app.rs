@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use crate::free_port;
+use private_chat_tests::free_port;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -16,7 +16,7 @@ pub fn app_binary() -> PathBuf {
     let path = std::env::var_os("PRIVATE_CHAT_APP")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/private-chat")
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/private-chat")
         });
     assert!(
         path.exists(),
@@ -30,7 +30,7 @@ pub fn app_binary() -> PathBuf {
 pub fn artifacts() -> PathBuf {
     let dir = std::env::var_os("PRIVATE_CHAT_ARTIFACTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts/e2e"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../artifacts/e2e"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

@@ -2,18 +2,18 @@
 
 use private_chat_protocol::{limits, ErrorCode};
 
-use super::error::ApiError;
+use crate::error::Error;
 
 /// A display name: non-empty, at most [`limits::MAX_NAME_BYTES`].
-pub fn name(name: &str) -> Result<(), ApiError> {
+pub fn name(name: &str) -> Result<(), Error> {
     if name.trim().is_empty() {
-        return Err(ApiError::new(
+        return Err(Error::new(
             ErrorCode::InvalidBody,
             "The name must not be empty.",
         ));
     }
     if name.len() > limits::MAX_NAME_BYTES {
-        return Err(ApiError::new(
+        return Err(Error::new(
             ErrorCode::MessageTooLarge,
             format!("The name is longer than {} bytes.", limits::MAX_NAME_BYTES),
         ));
@@ -22,15 +22,15 @@ pub fn name(name: &str) -> Result<(), ApiError> {
 }
 
 /// A message body: non-empty, at most [`limits::MAX_BODY_BYTES`].
-pub fn body(body: &str) -> Result<(), ApiError> {
+pub fn body(body: &str) -> Result<(), Error> {
     if body.is_empty() {
-        return Err(ApiError::new(
+        return Err(Error::new(
             ErrorCode::InvalidBody,
             "The message must not be empty.",
         ));
     }
     if body.len() > limits::MAX_BODY_BYTES {
-        return Err(ApiError::new(
+        return Err(Error::new(
             ErrorCode::MessageTooLarge,
             format!(
                 "The message is longer than {} bytes.",
@@ -42,9 +42,9 @@ pub fn body(body: &str) -> Result<(), ApiError> {
 }
 
 /// A `send` frame's nonce: at most [`limits::MAX_NONCE_BYTES`].
-pub fn nonce(nonce: Option<&str>) -> Result<(), ApiError> {
+pub fn nonce(nonce: Option<&str>) -> Result<(), Error> {
     match nonce {
-        Some(n) if n.len() > limits::MAX_NONCE_BYTES => Err(ApiError::new(
+        Some(n) if n.len() > limits::MAX_NONCE_BYTES => Err(Error::new(
             ErrorCode::InvalidBody,
             format!(
                 "The nonce is longer than {} bytes.",

@@ -6,14 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use private_chat_tests::app::{App, Launch};
+use private_chat_e2e::app::{App, Launch};
 
 /// The package: `PRIVATE_CHAT_DEB`, else the newest under target/*/bundle/deb.
 fn package() -> PathBuf {
     if let Some(p) = std::env::var_os("PRIVATE_CHAT_DEB") {
         return p.into();
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
     let mut debs: Vec<PathBuf> = ["debug", "release"]
         .iter()
         .filter_map(|profile| std::fs::read_dir(root.join(profile).join("bundle/deb")).ok())
@@ -136,7 +136,7 @@ async fn the_package_installs_a_linked_desktop_app_that_starts() {
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("DBUS_SESSION_BUS_ADDRESS", app.bus_address())
-            .env("DISPLAY", private_chat_tests::app::display())
+            .env("DISPLAY", private_chat_e2e::app::display())
             .env_remove("XDG_CURRENT_DESKTOP")
             .status()
             .unwrap_or_else(|e| panic!("{cmd} runs: {e}"));

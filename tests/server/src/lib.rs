@@ -7,13 +7,13 @@
 //! - [`redis`]: spawning and restarting `redis-server`.
 //! - [`server`]: starting the room server on either backend.
 //! - [`client`]: raw HTTP and WebSocket calls.
-//! - [`app`], [`webdriver`]: the real app window under Xvfb, driven over WebDriver.
+//!
+//! The end-to-end tests of the app window live in their own crate
+//! (`tests/e2e`), so these build and run without the app.
 
-pub mod app;
 pub mod client;
 pub mod redis;
 pub mod server;
-pub mod webdriver;
 
 pub use client::{Api, Socket};
 pub use server::{Backend, TestServer};

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use private_chat_app::client::socket::Seat;
 use private_chat_app::client::{Api, RoomSocket};
+use private_chat_e2e::app::{answer_native_dialog, App, Launch};
 use private_chat_protocol::app::{Notice, RoomEvent};
 use private_chat_protocol::invite::Invite;
 use private_chat_protocol::{ErrorCode, Session};
-use private_chat_tests::app::{answer_native_dialog, App, Launch};
 use tokio::sync::mpsc;
 
 const WHY: &str = "needs the built app and a display: run by scripts/test.sh";

@@ -1,0 +1,48 @@
+//! The realtime socket of a room member: `GET /api/rooms/{room_id}/ws`.
+//!
+//! Each socket is two tasks, as in axum's chat example: a [`writer`] that
+//! owns the sending half, fed by a small bounded queue, and the [`session`]
+//! loop that `select!`s over client frames, the room's signals, the room's
+//! deadline, keepalive and server shutdown. The session decides how the
+//! socket ends ([`close`] maps each reason to its code); the writer only writes.
+
+mod close;
+mod session;
+mod slot;
+mod writer;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::State;
+use axum::response::Response;
+use private_chat_protocol::{limits, ErrorCode};
+
+use crate::error::Error;
+use crate::room::Member;
+use crate::state::AppState;
+
+/// The socket's read buffer: small, since idle sockets dominate memory and
+/// the buffer grows on demand up to the frame limit.
+const READ_BUFFER: usize = 2 * 1024;
+
+/// Authenticates, reserves a socket slot, then upgrades.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    member: Member,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, Error> {
+    let ws = ws.map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidFrame,
+            format!("Expected a WebSocket upgrade: {e}"),
+        )
+    })?;
+    let slot = slot::SocketSlot::take(&state, &member).await?;
+    Ok(ws
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(4 * limits::MAX_FRAME_BYTES)
+        .max_message_size(limits::MAX_FRAME_BYTES)
+        .max_frame_size(limits::MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| session::run(socket, state, member, slot)))
+}

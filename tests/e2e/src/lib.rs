@@ -1,0 +1,15 @@
+//! Helpers for end-to-end tests of the real desktop app: the built
+//! `private-chat` binary in a window under Xvfb, driven over WebDriver, with
+//! its own data folder and D-Bus session per launch.
+//!
+//! # Layout
+//! - [`app`]: launching, screenshotting and stopping the app; native dialogs.
+//! - [`webdriver`]: a minimal W3C WebDriver client for WebKitWebDriver.
+//!
+//! The tests (`tests/app_window.rs`, `tests/package_deb.rs`) need the built
+//! app and a display, so they are `#[ignore]`d in plain `cargo test`;
+//! `./scripts/test.sh app` and `... package` build what they need and run
+//! them with `--ignored` under `xvfb-run`.
+
+pub mod app;
+pub mod webdriver;

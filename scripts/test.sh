@@ -3,8 +3,9 @@
 # the command README.md gives and .ci/run calls.
 #
 #   ./scripts/test.sh                every stage below, in order
-#   ./scripts/test.sh server         formatting; lints, unit and black-box tests of the
-#                                    protocol and the server (real redis-server); loadgen smoke run
+#   ./scripts/test.sh server         formatting; Dockerfile and compose.yaml checks; lints, unit
+#                                    and black-box tests of the protocol and the server (real
+#                                    redis-server, TLS); loadgen smoke run
 #   ./scripts/test.sh app            the UI build; lints and unit tests of the UI and the shell;
 #                                    end-to-end tests of the real window under Xvfb
 #   ./scripts/test.sh package        the Linux package built (debug profile) and checked
@@ -54,8 +55,23 @@ on_display() {
 server_crates=(-p private-chat-protocol -p private-chat-server -p private-chat-tests)
 app_crates=(-p private-chat-ui -p private-chat-app -p private-chat-e2e)
 
+# Docker does not run here: check the Dockerfile and compose.yaml as far as
+# tools from the package registries can (compose's own schema check, and
+# BuildKit's parser with scripts/check_dockerfile.py); a test runs compose's
+# command lines.
+check_docker_files() {
+  need_packages docker-compose
+  echo "==> server: Dockerfile and compose.yaml"
+  docker-compose -f compose.yaml config -q
+  local venv=target/docker-check
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -c 'import dockerfile' 2>/dev/null || "$venv/bin/pip" install -q dockerfile
+  "$venv/bin/python" scripts/check_dockerfile.py Dockerfile
+}
+
 stage_server() {
   need_packages redis-server
+  check_docker_files
   echo "==> server: lints"
   cargo clippy --locked "${server_crates[@]}" --all-targets -- -D warnings
   start_redis

@@ -1,6 +1,7 @@
 //! Server configuration: command-line flags with environment fallbacks.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
@@ -36,6 +37,12 @@ pub struct Config {
     /// Most open sockets per member.
     #[arg(long = "max-sockets", env = "PRIVATE_CHAT_MAX_SOCKETS", default_value_t = limits::MAX_SOCKETS_PER_MEMBER)]
     pub max_sockets_per_member: usize,
+    /// Serve HTTPS and WSS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "PRIVATE_CHAT_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "PRIVATE_CHAT_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "PRIVATE_CHAT_LOG_JSON")]
     pub log_json: bool,
@@ -51,6 +58,8 @@ impl Default for Config {
             max_ttl_secs: limits::MAX_TTL_SECS,
             max_messages_per_room: limits::MAX_MESSAGES_PER_ROOM,
             max_sockets_per_member: limits::MAX_SOCKETS_PER_MEMBER,
+            tls_cert: None,
+            tls_key: None,
             log_json: false,
         }
     }
@@ -71,6 +80,9 @@ impl Config {
         }
         if self.max_messages_per_room == 0 || self.max_sockets_per_member == 0 {
             return Err("message and socket limits must be at least 1".into());
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err("--tls-cert and --tls-key go together".into());
         }
         Ok(())
     }

@@ -15,6 +15,7 @@
 //! - [`http`]: routes, extractors (the `Member` of a request), the error
 //!   answer, and under `http::ws` the realtime socket with its close codes.
 //! - [`token`]: bearer tokens and their digests.
+//! - `tls`: serving HTTPS/WSS from certificate files.
 //! - [`config`]: flags and environment; [`state`]: what every handler shares.
 //! - `server`: binding, serving and graceful shutdown.
 
@@ -25,6 +26,7 @@ pub mod room;
 mod server;
 pub mod state;
 pub mod store;
+mod tls;
 pub mod token;
 
 pub use config::Config;

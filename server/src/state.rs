@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use tokio::sync::watch;
+use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::store::Store;
@@ -14,4 +15,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Turns `true` when the server shuts down, so sockets can say goodbye.
     pub shutdown: watch::Receiver<bool>,
+    /// Every open socket's session, so shutdown can wait for their goodbyes
+    /// (axum's graceful shutdown does not wait for upgraded connections).
+    pub sockets: TaskTracker,
 }

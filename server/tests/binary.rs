@@ -125,6 +125,27 @@ fn inconsistent_flags_fail_at_start_up() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+    // A certificate without its key, and an unreadable one.
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--tls-cert", "cert.pem"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--tls-key"));
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0"])
+        .args([
+            "--tls-cert",
+            "/nonexistent/c.pem",
+            "--tls-key",
+            "/nonexistent/k.pem",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("/nonexistent/c.pem"), "{text}");
 }
 
 #[test]

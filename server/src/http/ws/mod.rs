@@ -44,5 +44,8 @@ pub async fn upgrade(
         .max_write_buffer_size(4 * limits::MAX_FRAME_BYTES)
         .max_message_size(limits::MAX_FRAME_BYTES)
         .max_frame_size(limits::MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| session::run(socket, state, member, slot)))
+        .on_upgrade(move |socket| {
+            let sockets = state.sockets.clone();
+            sockets.track_future(session::run(socket, state, member, slot))
+        }))
 }

@@ -9,13 +9,9 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_private-chat-server");
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+mod support;
+
+use support::free_port;
 
 /// The `command` list of a compose service.
 fn command(compose: &serde_yaml_ng::Value, service: &str) -> Vec<String> {

@@ -117,6 +117,8 @@ pub enum Notice {
     DestroyedByPeer,
     Expired,
     ServerUnreachable,
+    /// The server did not present the certificate the invite pinned.
+    UntrustedServer,
     InvalidInvite,
 }
 
@@ -131,6 +133,9 @@ impl Notice {
             Self::Expired => "Room expired. Every message is gone.",
             Self::ServerUnreachable => {
                 "The room server cannot be reached. Check your connection and try again."
+            }
+            Self::UntrustedServer => {
+                "That room's server is not the one the invite names, so nothing was sent to it. Ask for a new invite."
             }
             Self::InvalidInvite => {
                 "That invite is not valid. Paste a privchat:// link or a room code."

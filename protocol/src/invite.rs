@@ -1,4 +1,7 @@
-//! Invites: `privchat://room/<room_id>`, optionally `?server=<http(s) URL>`.
+//! Invites: `privchat://room/<room_id>`, optionally naming where the room
+//! lives: `?server=<http(s) URL>` once per address a joiner may try (in
+//! order), and `&pin=<SHA-256 of the server's certificate>` when that
+//! server's certificate is self-made (the app's own server on a network).
 //!
 //! One parser and one builder, shared by the UI (to accept what people paste)
 //! and the desktop shell (deep links, the copy button), so both always agree.
@@ -9,15 +12,21 @@ use std::fmt;
 /// The URL scheme of invite links.
 pub const SCHEME: &str = "privchat";
 /// Longest invite accepted: well above any real one, far below abuse.
-pub const MAX_INVITE_LEN: usize = 512;
+pub const MAX_INVITE_LEN: usize = 1024;
+/// Most server addresses one invite may name.
+pub const MAX_SERVERS: usize = 6;
 
 /// A parsed invite.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Invite {
     /// Canonical lower-case hyphenated UUID.
     pub room_id: String,
-    /// The room server, when it is not the app's default (no trailing slash).
-    pub server: Option<String>,
+    /// Where the room lives, the address to try first first (no trailing
+    /// slash); empty when it lives on the joiner's own server.
+    pub servers: Vec<String>,
+    /// The SHA-256 of the servers' certificate (64 lower-case hex digits):
+    /// the joiner accepts that certificate and no other.
+    pub pin: Option<String>,
 }
 
 /// Why an invite was refused; the text is meant for people.
@@ -28,6 +37,8 @@ pub enum InviteError {
     WrongScheme,
     BadRoomId,
     BadServer,
+    TooManyServers,
+    BadPin,
 }
 
 impl fmt::Display for InviteError {
@@ -40,6 +51,8 @@ impl fmt::Display for InviteError {
             }
             Self::BadRoomId => "That invite does not contain a valid room code.",
             Self::BadServer => "That invite names an invalid server address.",
+            Self::TooManyServers => "That invite names more server addresses than an invite can.",
+            Self::BadPin => "That invite's certificate fingerprint is not valid.",
         })
     }
 }
@@ -47,12 +60,28 @@ impl fmt::Display for InviteError {
 impl std::error::Error for InviteError {}
 
 impl Invite {
-    /// The link form: `privchat://room/<id>[?server=<url>]`.
-    pub fn to_link(&self) -> String {
-        match &self.server {
-            Some(server) => format!("{SCHEME}://room/{}?server={}", self.room_id, encode(server)),
-            None => format!("{SCHEME}://room/{}", self.room_id),
+    /// An invite to a room on the joiner's own server.
+    pub fn local(room_id: impl Into<String>) -> Self {
+        Self {
+            room_id: room_id.into(),
+            ..Self::default()
         }
+    }
+
+    /// The link form: `privchat://room/<id>[?server=<url>...][&pin=<hex>]`.
+    pub fn to_link(&self) -> String {
+        let mut query: Vec<String> = self
+            .servers
+            .iter()
+            .map(|s| format!("server={}", encode(s)))
+            .collect();
+        query.extend(self.pin.iter().map(|p| format!("pin={p}")));
+        let mut link = format!("{SCHEME}://room/{}", self.room_id);
+        if !query.is_empty() {
+            link.push('?');
+            link.push_str(&query.join("&"));
+        }
+        link
     }
 
     /// Parses a link or a bare room id, trimming surrounding white space.
@@ -65,10 +94,7 @@ impl Invite {
             return Err(InviteError::TooLong);
         }
         let Some((scheme, rest)) = input.split_once("://") else {
-            return Ok(Self {
-                room_id: room_id(input)?,
-                server: None,
-            });
+            return Ok(Self::local(room_id(input)?));
         };
         if !scheme.eq_ignore_ascii_case(SCHEME) {
             return Err(InviteError::WrongScheme);
@@ -77,15 +103,29 @@ impl Invite {
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         let path = path.trim_end_matches('/');
         let id = path.strip_prefix("room/").ok_or(InviteError::WrongScheme)?;
-        let room_id = room_id(id)?;
-        let mut server = None;
+        let mut invite = Self::local(room_id(id)?);
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if key == "server" {
-                server = Some(server_url(&decode(value).ok_or(InviteError::BadServer)?)?);
+            match key {
+                "server" => {
+                    if invite.servers.len() == MAX_SERVERS {
+                        return Err(InviteError::TooManyServers);
+                    }
+                    let url = server_url(&decode(value).ok_or(InviteError::BadServer)?)?;
+                    if !invite.servers.contains(&url) {
+                        invite.servers.push(url);
+                    }
+                }
+                "pin" if invite.pin.is_none() => invite.pin = Some(pin(value)?),
+                "pin" => return Err(InviteError::BadPin),
+                _ => {}
             }
         }
-        Ok(Self { room_id, server })
+        if invite.pin.is_some() && invite.servers.iter().any(|s| s.starts_with("http://")) {
+            // A pin promises TLS: a clear-text address would bypass it.
+            return Err(InviteError::BadPin);
+        }
+        Ok(invite)
     }
 }
 
@@ -104,18 +144,55 @@ fn room_id(raw: &str) -> Result<String, InviteError> {
     }
 }
 
-/// An `http://` or `https://` URL with a host and no path, query or user info.
-fn server_url(raw: &str) -> Result<String, InviteError> {
-    let trimmed = raw.trim_end_matches('/');
+/// A certificate fingerprint: 64 hex digits, lower-cased.
+fn pin(raw: &str) -> Result<String, InviteError> {
+    if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(raw.to_ascii_lowercase())
+    } else {
+        Err(InviteError::BadPin)
+    }
+}
+
+/// An `http://` or `https://` URL of a host with an optional port (1-65535),
+/// with no path, query or user info.
+pub fn server_url(raw: &str) -> Result<String, InviteError> {
+    let trimmed = raw.trim().trim_end_matches('/');
     let rest = trimmed
         .strip_prefix("http://")
         .or_else(|| trimmed.strip_prefix("https://"))
         .ok_or(InviteError::BadServer)?;
-    let host_ok = !rest.is_empty()
-        && rest
+    let (host, port) = match rest.strip_prefix('[') {
+        // [v6 address]:port
+        Some(v6) => {
+            let (addr, after) = v6.split_once(']').ok_or(InviteError::BadServer)?;
+            let ok = !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_hexdigit() || b == b':');
+            if !ok {
+                return Err(InviteError::BadServer);
+            }
+            match after {
+                "" => (addr, None),
+                _ => (
+                    "v6",
+                    Some(after.strip_prefix(':').ok_or(InviteError::BadServer)?),
+                ),
+            }
+        }
+        None => match rest.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (rest, None),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && host
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
-    if host_ok {
+            .all(|b| b.is_ascii_alphanumeric() || b"-.".contains(&b) || host == "v6");
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && (1..=65535).contains(&p.parse::<u32>().unwrap_or(0))
+    });
+    if host_ok && port_ok {
         Ok(trimmed.to_owned())
     } else {
         Err(InviteError::BadServer)
@@ -159,36 +236,46 @@ mod tests {
     use super::*;
 
     const ID: &str = "3f2b8c1e-4a5d-4e6f-8a9b-0c1d2e3f4a5b";
+    const PIN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn on(servers: &[&str], pin: Option<&str>) -> Invite {
+        Invite {
+            room_id: ID.into(),
+            servers: servers.iter().map(|s| s.to_string()).collect(),
+            pin: pin.map(str::to_owned),
+        }
+    }
 
     #[test]
     fn round_trips() {
-        for server in [
-            None,
-            Some("http://127.0.0.1:8787".to_string()),
-            Some("https://chat.example.org".to_string()),
+        for invite in [
+            Invite::local(ID),
+            on(&["http://127.0.0.1:8787"], None),
+            on(&["https://chat.example.org"], None),
+            on(
+                &[
+                    "https://192.168.1.5:48787",
+                    "https://[fe80::1]:48787",
+                    "https://me.example.org:4000",
+                ],
+                Some(PIN),
+            ),
         ] {
-            let invite = Invite {
-                room_id: ID.into(),
-                server,
-            };
             assert_eq!(Invite::parse(&invite.to_link()).unwrap(), invite);
         }
         assert_eq!(
-            Invite {
-                room_id: ID.into(),
-                server: Some("http://127.0.0.1:4000".into())
-            }
-            .to_link(),
+            on(&["http://127.0.0.1:4000"], None).to_link(),
             format!("privchat://room/{ID}?server=http%3A%2F%2F127.0.0.1%3A4000")
+        );
+        assert_eq!(
+            on(&["https://10.0.0.2:1"], Some(PIN)).to_link(),
+            format!("privchat://room/{ID}?server=https%3A%2F%2F10.0.0.2%3A1&pin={PIN}")
         );
     }
 
     #[test]
     fn accepts_what_people_paste() {
-        let plain = Invite {
-            room_id: ID.into(),
-            server: None,
-        };
+        let plain = Invite::local(ID);
         assert_eq!(Invite::parse(ID).unwrap(), plain);
         assert_eq!(
             Invite::parse(&format!("  {}\n", ID.to_uppercase())).unwrap(),
@@ -206,15 +293,27 @@ mod tests {
             "privchat://room/{ID}?x=1&server=http://10.0.0.2:8787/"
         ))
         .unwrap();
-        assert_eq!(with.server.as_deref(), Some("http://10.0.0.2:8787"));
+        assert_eq!(with.servers, ["http://10.0.0.2:8787"]);
+        // A repeated address is tried once; the pin's case does not matter.
+        let twice = Invite::parse(&format!(
+            "privchat://room/{ID}?server=https://a:1&server=https://a:1&pin={}",
+            PIN.to_uppercase()
+        ))
+        .unwrap();
+        assert_eq!(twice, on(&["https://a:1"], Some(PIN)));
     }
 
     #[test]
     fn refuses_hostile_input() {
+        let room = |q: &str| format!("privchat://room/{ID}?{q}");
+        let many = (0..=MAX_SERVERS)
+            .map(|i| format!("server=https://h{i}:1"))
+            .collect::<Vec<_>>()
+            .join("&");
         let cases: Vec<(String, InviteError)> = vec![
             ("".into(), InviteError::Empty),
             ("   ".into(), InviteError::Empty),
-            ("x".repeat(600), InviteError::TooLong),
+            ("x".repeat(MAX_INVITE_LEN + 1), InviteError::TooLong),
             (format!("https://room/{ID}"), InviteError::WrongScheme),
             (format!("javascript://room/{ID}"), InviteError::WrongScheme),
             (format!("privchat://rooms/{ID}"), InviteError::WrongScheme),
@@ -232,29 +331,36 @@ mod tests {
                 InviteError::BadRoomId,
             ),
             ("<script>alert(1)</script>".into(), InviteError::BadRoomId),
+            (room("server=file:///etc/passwd"), InviteError::BadServer),
+            (room("server=http://user:pw@host"), InviteError::BadServer),
+            (room("server=http://host/path"), InviteError::BadServer),
+            (room("server=%ZZ"), InviteError::BadServer),
+            (room("server=%FF"), InviteError::BadServer),
+            (room("server=http://:"), InviteError::BadServer),
+            (room("server=http://host:"), InviteError::BadServer),
+            (room("server=http://host:99999"), InviteError::BadServer),
+            (room("server=http://host:0"), InviteError::BadServer),
+            (room("server=http://[::1"), InviteError::BadServer),
+            (room("server=http://[zz]:1"), InviteError::BadServer),
+            (room(&many), InviteError::TooManyServers),
+            (room("server=https://a:1&pin=abc"), InviteError::BadPin),
             (
-                format!("privchat://room/{ID}?server=file:///etc/passwd"),
-                InviteError::BadServer,
+                room(&format!("server=https://a:1&pin={PIN}&pin={PIN}")),
+                InviteError::BadPin,
             ),
             (
-                format!("privchat://room/{ID}?server=http://user:pw@host"),
-                InviteError::BadServer,
-            ),
-            (
-                format!("privchat://room/{ID}?server=http://host/path"),
-                InviteError::BadServer,
-            ),
-            (
-                format!("privchat://room/{ID}?server=%ZZ"),
-                InviteError::BadServer,
-            ),
-            (
-                format!("privchat://room/{ID}?server=%FF"),
-                InviteError::BadServer,
+                room(&format!("server=http://a:1&pin={PIN}")),
+                InviteError::BadPin,
             ),
         ];
         for (input, expected) in cases {
             assert_eq!(Invite::parse(&input), Err(expected), "{input}");
         }
+        assert_eq!(
+            Invite::parse(&room("server=http://[::1]:6379"))
+                .unwrap()
+                .servers,
+            ["http://[::1]:6379"]
+        );
     }
 }

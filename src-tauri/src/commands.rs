@@ -12,7 +12,8 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
-use crate::client::api::{Api, ClientError};
+use crate::client::api::ClientError;
+use crate::client::reach;
 use crate::core::{command_error, Core};
 use crate::host::{self, AppHost};
 use crate::room::{Host, RoomHandle};
@@ -123,7 +124,7 @@ pub async fn create_room<R: Runtime>(
         .create(&settings::name(&app), None)
         .await
         .map_err(command_error)?;
-    let seat = SavedSeat::new(api.base().to_owned(), session);
+    let seat = SavedSeat::new(&api, session);
     enter(&app, &core, seat, events)
         .await
         .map_err(command_error)
@@ -142,29 +143,28 @@ pub async fn join_room<R: Runtime>(
         notice: Some(Notice::InvalidInvite),
         message: e.to_string(),
     })?;
-    let server_url = invite
-        .server
-        .clone()
-        .unwrap_or_else(|| core.server.url.clone());
-    let own =
-        settings::seat(&app).filter(|s| s.room_id == invite.room_id && s.server_url == server_url);
-    let seat = match own {
-        Some(seat) => {
-            let open = core.room().filter(|r| r.seat().room_id == seat.room_id);
-            if let Some(room) = open {
-                return room.attach(host::sink(events)).await.map_err(command_error);
-            }
-            seat
+    // Our own seat (room ids are unique): back to the room, no second seat.
+    if let Some(seat) = settings::seat(&app).filter(|s| s.room_id == invite.room_id) {
+        if let Some(room) = core.room().filter(|r| r.seat().room_id == seat.room_id) {
+            return room.attach(host::sink(events)).await.map_err(command_error);
         }
-        None => {
-            let session = Api::new(&server_url)
-                .join(&invite.room_id, &settings::name(&app))
-                .await
-                .map_err(command_error)?;
-            SavedSeat::new(server_url, session)
-        }
+        return enter(&app, &core, seat, events)
+            .await
+            .map_err(command_error);
+    }
+    let candidates = if invite.servers.is_empty() {
+        vec![core.server.url.clone()]
+    } else {
+        invite.servers.clone()
     };
-    enter(&app, &core, seat, events)
+    let api = reach::first_answering(&candidates, invite.pin.as_deref())
+        .await
+        .map_err(command_error)?;
+    let session = api
+        .join(&invite.room_id, &settings::name(&app))
+        .await
+        .map_err(command_error)?;
+    enter(&app, &core, SavedSeat::new(&api, session), events)
         .await
         .map_err(command_error)
 }

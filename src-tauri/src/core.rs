@@ -32,6 +32,10 @@ pub fn command_error(e: ClientError) -> CommandError {
             notice: Some(Notice::ServerUnreachable),
             message,
         },
+        ClientError::Untrusted(message) => CommandError {
+            notice: Some(Notice::UntrustedServer),
+            message,
+        },
         ClientError::Protocol(message) => CommandError {
             notice: None,
             message,
@@ -64,18 +68,36 @@ impl Core {
         guard.as_ref().filter(|r| r.is_open()).cloned()
     }
 
-    /// The invite for a room on `server_url`. The address is included when it
-    /// is not what the receiving app would use by default: always for the
-    /// embedded server (it is private to this app), and for a room on another
-    /// server than the configured one.
-    pub fn invite_for(&self, room_id: &str, server_url: &str) -> String {
-        let server = (self.server.is_embedded() || server_url != self.server.url)
-            .then(|| server_url.to_owned());
-        Invite {
-            room_id: room_id.to_owned(),
-            server,
+    /// The invite for the room of `seat`. A room of the embedded server
+    /// opens it to the network and names its addresses with its certificate's
+    /// fingerprint; a room elsewhere names its server unless it is the one
+    /// every app of this configuration uses anyway.
+    pub async fn invite_for(&self, seat: &SavedSeat) -> Result<String, ClientError> {
+        let mut invite = Invite::local(seat.room_id.clone());
+        match &self.server.embedded {
+            Some(embedded) if seat.server_url == self.server.url => {
+                invite.servers = embedded
+                    .open_to_network()
+                    .await
+                    .map_err(ClientError::Unreachable)?;
+                invite.pin = Some(embedded.identity().fingerprint.clone());
+            }
+            _ if seat.server_url != self.server.url || self.server.is_embedded() => {
+                invite.servers = vec![seat.server_url.clone()];
+                invite.pin = seat.pin.clone();
+            }
+            _ => {}
         }
-        .to_link()
+        Ok(invite.to_link())
+    }
+
+    /// A room ended: a room of the embedded server no longer needs it on the network.
+    pub async fn room_ended(&self, seat: &SavedSeat) {
+        if let Some(embedded) = &self.server.embedded {
+            if seat.server_url == self.server.url {
+                embedded.close_to_network().await;
+            }
+        }
     }
 
     /// Opens the room of `seat` with `sink` as its UI, replacing (and so
@@ -86,7 +108,7 @@ impl Core {
         host: Arc<dyn Host>,
         sink: Sink,
     ) -> Result<(), ClientError> {
-        let invite = self.invite_for(&seat.room_id, &seat.server_url);
+        let invite = self.invite_for(&seat).await?;
         let handle = room::open(seat, invite, host, sink).await?;
         let previous = self.room.lock().map(|mut r| r.replace(handle));
         drop(previous);

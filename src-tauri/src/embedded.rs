@@ -2,22 +2,31 @@
 //!
 //! The server is, in order: `PRIVATE_CHAT_SERVER` at run time, `server_url`
 //! in the settings, `PRIVATE_CHAT_DEFAULT_SERVER` at build time (what phone
-//! builds use: a phone's loopback server could only serve one person).
-//! Without any of them, the app runs
-//! the server library in-process on a free loopback port with the in-memory
-//! store, so it works on a fresh machine with nothing else installed. Rooms
-//! of the embedded server live as long as this app runs.
+//! builds use: a phone's own server could only serve one person). Without
+//! any of them, the app runs the server library in-process with the
+//! in-memory store ([`Embedded`]): on loopback for the app itself, and on
+//! the network, over TLS with a certificate of its own, while a room created
+//! here is open. Rooms of the embedded server live as long as this app runs.
 
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use private_chat_server::store::memory::MemoryStore;
+use private_chat_server::store::Store;
 use private_chat_server::{Config, RunningServer};
+
+use crate::client::pin;
 
 /// The server in use.
 pub struct ServerChoice {
+    /// Where this app reaches it (loopback for the embedded one).
     pub url: String,
     /// Present when the server runs inside the app.
-    pub embedded: Option<RunningServer>,
+    pub embedded: Option<Embedded>,
 }
 
-/// Environment variable naming an external server (`http://host:port`).
+/// Environment variable naming an external server (`http(s)://host:port`).
 pub const SERVER_ENV: &str = "PRIVATE_CHAT_SERVER";
 /// The server baked in at build time, if any.
 pub const BUILT_IN_SERVER: Option<&str> = option_env!("PRIVATE_CHAT_DEFAULT_SERVER");
@@ -38,8 +47,8 @@ pub fn configured(
 
 impl ServerChoice {
     /// The configured server (see [`configured`]), else a freshly started
-    /// embedded one.
-    pub async fn pick(settings: Option<String>) -> Result<Self, String> {
+    /// embedded one keeping its certificate in `data_dir`.
+    pub async fn pick(settings: Option<String>, data_dir: &Path) -> Result<Self, String> {
         let env = std::env::var(SERVER_ENV).ok();
         if let Some(url) = configured(env, settings, BUILT_IN_SERVER) {
             return Ok(Self {
@@ -47,23 +56,17 @@ impl ServerChoice {
                 embedded: None,
             });
         }
-        let mut config = Config {
-            listen: "127.0.0.1:0".parse().expect("a literal address"),
-            ..Config::default()
-        };
+        let mut config = Config::default();
         // End-to-end tests shorten room lifetimes; people never set this.
         if let Ok(min) = std::env::var("PRIVATE_CHAT_MIN_TTL_SECS") {
             config.min_ttl_secs = min
                 .parse()
                 .map_err(|_| "PRIVATE_CHAT_MIN_TTL_SECS is not a number".to_string())?;
         }
-        let server = private_chat_server::start(config)
-            .await
-            .map_err(|e| e.to_string())?;
-        tracing::info!("embedded room server on {}", server.url());
+        let embedded = Embedded::start(config, data_dir).await?;
         Ok(Self {
-            url: server.url(),
-            embedded: Some(server),
+            url: embedded.loopback.url(),
+            embedded: Some(embedded),
         })
     }
 
@@ -72,9 +75,169 @@ impl ServerChoice {
     }
 }
 
+/// The certificate of the embedded server, made once and kept.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// SHA-256 of the certificate: what invites pin.
+    pub fingerprint: String,
+}
+
+impl Identity {
+    /// Loads the identity kept in `dir`, or makes one (key readable by the
+    /// user alone).
+    pub fn load_or_make(dir: &Path) -> Result<Self, String> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::CertificateDer;
+        let (cert, key) = (dir.join("server-cert.pem"), dir.join("server-key.pem"));
+        if !(cert.exists() && key.exists()) {
+            let made = rcgen::generate_simple_self_signed(vec!["private-chat.local".into()])
+                .map_err(|e| format!("cannot make a certificate: {e}"))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            write_private(&key, made.key_pair.serialize_pem().as_bytes())?;
+            std::fs::write(&cert, made.cert.pem())
+                .map_err(|e| format!("cannot write {}: {e}", cert.display()))?;
+        }
+        let der = CertificateDer::from_pem_file(&cert)
+            .map_err(|e| format!("cannot read {}: {e}", cert.display()))?;
+        Ok(Self {
+            fingerprint: pin::fingerprint(&der),
+            cert,
+            key,
+        })
+    }
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The room server inside the app: one store, served on loopback always and
+/// on the network (TLS) while asked to.
+pub struct Embedded {
+    loopback: RunningServer,
+    store: Arc<dyn Store>,
+    config: Config,
+    identity: Identity,
+    network: Mutex<Option<RunningServer>>,
+}
+
+impl Embedded {
+    pub async fn start(config: Config, data_dir: &Path) -> Result<Self, String> {
+        let identity = Identity::load_or_make(data_dir)?;
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let loopback_config = Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..config.clone()
+        };
+        let loopback = private_chat_server::start_with_store(loopback_config, store.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!("embedded room server on {}", loopback.url());
+        Ok(Self {
+            loopback,
+            store,
+            config,
+            identity,
+            network: Mutex::new(None),
+        })
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The port other computers reach, while the server is on the network.
+    pub fn network_port(&self) -> Option<u16> {
+        let network = self.network.lock().ok()?;
+        network.as_ref().map(|s| s.addr().port())
+    }
+
+    /// Serves the rooms on every interface over TLS (if not already) and
+    /// returns the addresses other computers may use, best first.
+    pub async fn open_to_network(&self) -> Result<Vec<String>, String> {
+        let port = match self.network_port() {
+            Some(port) => port,
+            None => {
+                let config = Config {
+                    listen: SocketAddr::from(([0, 0, 0, 0], 0)),
+                    tls_cert: Some(self.identity.cert.clone()),
+                    tls_key: Some(self.identity.key.clone()),
+                    ..self.config.clone()
+                };
+                let server = private_chat_server::start_with_store(config, self.store.clone())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // Two rooms opened at once: the first server in stays.
+                let mut spare = Some(server);
+                let port = {
+                    let mut network = self.network.lock().map_err(|_| "poisoned lock")?;
+                    let kept = network.get_or_insert_with(|| spare.take().expect("one server"));
+                    kept.addr().port()
+                };
+                match spare {
+                    Some(spare) => {
+                        let _ = spare.shutdown().await;
+                    }
+                    None => tracing::info!(port, "embedded room server open to the network"),
+                }
+                port
+            }
+        };
+        Ok(network_urls(&interface_addresses(), port))
+    }
+
+    /// Stops serving on the network (loopback stays).
+    pub async fn close_to_network(&self) {
+        let network = self.network.lock().ok().and_then(|mut n| n.take());
+        if let Some(server) = network {
+            tracing::info!("embedded room server closed to the network");
+            let _ = server.shutdown().await;
+        }
+    }
+}
+
+/// This computer's addresses other computers may reach: not loopback, not
+/// link-local (those need an interface name to be used).
+pub fn interface_addresses() -> Vec<IpAddr> {
+    let mut addrs: Vec<IpAddr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| i.ip())
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+        .filter(|ip| match ip {
+            IpAddr::V4(v4) => !v4.is_link_local(),
+            IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+        })
+        .collect();
+    // IPv4 first: what home networks route.
+    addrs.sort_by_key(|ip| ip.is_ipv6());
+    addrs.dedup();
+    addrs
+}
+
+/// `https://<address>:<port>` for each address.
+pub fn network_urls(addrs: &[IpAddr], port: u16) -> Vec<String> {
+    addrs
+        .iter()
+        .map(|ip| format!("https://{}", SocketAddr::new(*ip, port)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::configured;
+    use super::*;
 
     #[test]
     fn environment_then_settings_then_built_in_then_our_own() {
@@ -93,5 +256,20 @@ mod tests {
             Some("https://built.in")
         );
         assert_eq!(configured(None, some(""), None), None);
+    }
+
+    #[test]
+    fn network_urls_bracket_v6_and_skip_nothing_else() {
+        let addrs = [
+            "192.168.1.5".parse().unwrap(),
+            "2001:db8::7".parse().unwrap(),
+        ];
+        assert_eq!(
+            network_urls(&addrs, 48787),
+            ["https://192.168.1.5:48787", "https://[2001:db8::7]:48787"]
+        );
+        for ip in interface_addresses() {
+            assert!(!ip.is_loopback(), "{ip}");
+        }
     }
 }

@@ -3,7 +3,9 @@
 
 use private_chat_protocol::app::RoomEvent;
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::core::Core;
 
 use crate::room::{Host, Sink};
 use crate::settings::{self, SavedSeat};
@@ -22,6 +24,13 @@ impl<R: Runtime> Host for AppHost<R> {
 
     fn notify(&self, text: &str) {
         crate::notify::show(&self.0, text);
+    }
+
+    fn ended(&self, seat: &SavedSeat) {
+        let (app, seat) = (self.0.clone(), seat.clone());
+        tauri::async_runtime::spawn(async move {
+            app.state::<Core>().room_ended(&seat).await;
+        });
     }
 }
 

@@ -63,7 +63,10 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let configured = settings::server_url(app.handle());
-            let choice = tauri::async_runtime::block_on(embedded::ServerChoice::pick(configured))?;
+            let data_dir = app.path().app_data_dir()?;
+            let choice = tauri::async_runtime::block_on(embedded::ServerChoice::pick(
+                configured, &data_dir,
+            ))?;
             let invite = links::invite_arg(std::env::args().skip(1));
             app.manage(core::Core::new(choice, invite));
             register_links(app);

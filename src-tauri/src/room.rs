@@ -29,6 +29,8 @@ pub trait Host: Send + Sync + 'static {
     fn save_seat(&self, seat: Option<&SavedSeat>);
     /// A notification for the person, when the window is not in front.
     fn notify(&self, text: &str);
+    /// The room of `seat` is over (after its end was told).
+    fn ended(&self, seat: &SavedSeat);
 }
 
 /// What commands ask of a session.
@@ -112,7 +114,7 @@ pub async fn open(
     host: Arc<dyn Host>,
     sink: Sink,
 ) -> Result<RoomHandle, ClientError> {
-    let api = Api::new(&seat.server_url);
+    let api = seat.api();
     let view = read_view(&api, &seat, &invite).await?;
     host.save_seat(Some(&seat));
     let last_id = view.messages.last().map_or(0, |m| m.id);
@@ -259,5 +261,6 @@ impl Session {
             room_id: self.seat.room_id.clone(),
             notice,
         });
+        self.host.ended(&self.seat);
     }
 }

@@ -18,17 +18,26 @@ pub struct SavedSeat {
     pub room_id: String,
     pub member_id: String,
     pub token: String,
+    /// The server's pinned certificate fingerprint, from the invite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
 }
 
 impl SavedSeat {
-    /// The seat a create or join answered with, on `server_url`.
-    pub fn new(server_url: String, session: private_chat_protocol::Session) -> Self {
+    /// The seat a create or join on `api` answered with.
+    pub fn new(api: &crate::client::Api, session: private_chat_protocol::Session) -> Self {
         Self {
-            server_url,
+            server_url: api.base().to_owned(),
             room_id: session.room_id,
             member_id: session.member_id,
             token: session.token,
+            pin: api.pin().map(str::to_owned),
         }
+    }
+
+    /// The API of the seat's server, with its pinned certificate if any.
+    pub fn api(&self) -> crate::client::Api {
+        crate::client::Api::pinned(&self.server_url, self.pin.as_deref())
     }
 }
 

@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 struct TestHost {
     seat: Mutex<Option<SavedSeat>>,
     notified: Mutex<Vec<String>>,
+    ended: Mutex<Vec<String>>,
 }
 
 impl Host for TestHost {
@@ -31,6 +32,10 @@ impl Host for TestHost {
 
     fn notify(&self, text: &str) {
         self.notified.lock().unwrap().push(text.to_owned());
+    }
+
+    fn ended(&self, seat: &SavedSeat) {
+        self.ended.lock().unwrap().push(seat.room_id.clone());
     }
 }
 
@@ -57,7 +62,7 @@ async fn server() -> (RunningServer, Api) {
 }
 
 fn seat(api: &Api, s: &Session) -> SavedSeat {
-    SavedSeat::new(api.base().to_owned(), s.clone())
+    SavedSeat::new(api, s.clone())
 }
 
 async fn open(api: &Api, s: &Session, host: &Arc<TestHost>) -> (RoomHandle, Events) {
@@ -159,6 +164,7 @@ async fn the_view_comes_first_then_the_room_lives_until_destroyed() {
     ));
     silent(&mut events).await;
     assert!(host.saved_seat().is_none());
+    assert_eq!(*host.ended.lock().unwrap(), [a.room_id.as_str()]);
     assert!(!room.is_open());
     assert!(room.send("late".into(), "n2".into()).await.is_err());
     let peer_end = next(&mut peer_events, "the peer's end", ended).await;
@@ -224,6 +230,10 @@ async fn leaving_locally_keeps_the_seat_and_an_ended_room_forgets_it() {
     drop(room);
     silent(&mut events).await;
     assert_eq!(host.saved_seat().unwrap().room_id, a.room_id);
+    assert!(
+        host.ended.lock().unwrap().is_empty(),
+        "leaving is not an end"
+    );
     assert!(api.room(&a.room_id, &a.token).await.is_ok());
 
     // Expiry: told once, seat forgotten.

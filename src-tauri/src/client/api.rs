@@ -1,5 +1,6 @@
 //! Typed calls for every route of the room server.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use private_chat_protocol::{
@@ -19,6 +20,9 @@ pub enum ClientError {
     /// The server could not be reached (or timed out).
     #[error("the room server cannot be reached: {0}")]
     Unreachable(String),
+    /// The server's certificate is not the one the invite pinned.
+    #[error("the room server is not the one the invite names: {0}")]
+    Untrusted(String),
     /// The server answered something this client does not understand.
     #[error("unexpected answer from the room server: {0}")]
     Protocol(String),
@@ -39,20 +43,54 @@ impl ClientError {
 pub struct Api {
     base: String,
     http: reqwest::Client,
+    /// Set when the server's certificate is pinned (the invite's `pin`).
+    pinned: Option<(String, Arc<rustls::ClientConfig>)>,
+}
+
+/// A failed request: refused certificate, or no answer.
+fn transport_error(e: reqwest::Error) -> ClientError {
+    if super::pin::is_untrusted(&e) {
+        ClientError::Untrusted(e.to_string())
+    } else {
+        ClientError::Unreachable(e.to_string())
+    }
 }
 
 impl Api {
+    /// A server checked the usual way: a public certificate for `https://`.
     pub fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder()
+        Self::pinned(base, None)
+    }
+
+    /// A server whose certificate must have the SHA-256 `pin`, when given.
+    pub fn pinned(base: &str, pin: Option<&str>) -> Self {
+        let pinned = pin.map(|pin| (pin.to_owned(), super::pin::client_config(pin)));
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(15))
-            .tcp_nodelay(true)
-            .build()
-            .expect("a plain HTTP client builds");
+            .tcp_nodelay(true);
+        if let Some((_, tls)) = &pinned {
+            builder = builder.use_preconfigured_tls((**tls).clone());
+        }
+        let http = builder.build().expect("an HTTP client builds");
         Self {
             base: base.trim_end_matches('/').to_owned(),
             http,
+            pinned,
         }
+    }
+
+    /// The pinned certificate fingerprint, if any.
+    pub fn pin(&self) -> Option<&str> {
+        self.pinned.as_ref().map(|(pin, _)| pin.as_str())
+    }
+
+    /// How the room socket must connect: with the pinned certificate, or
+    /// the default way.
+    pub fn ws_connector(&self) -> Option<tokio_tungstenite::Connector> {
+        self.pinned
+            .as_ref()
+            .map(|(_, tls)| tokio_tungstenite::Connector::Rustls(tls.clone()))
     }
 
     /// The base URL (`http://host:port`).
@@ -84,15 +122,9 @@ impl Api {
         if let Some(body) = body {
             req = req.json(body);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let resp = req.send().await.map_err(transport_error)?;
         let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let bytes = resp.bytes().await.map_err(transport_error)?;
         if status == StatusCode::NO_CONTENT {
             return Ok(None);
         }

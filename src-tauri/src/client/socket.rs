@@ -187,7 +187,9 @@ async fn serve(
     if let Ok(value) = format!("Bearer {}", seat.token).parse() {
         req.headers_mut().insert("authorization", value);
     }
-    let mut ws = match tokio_tungstenite::connect_async_with_config(req, None, true).await {
+    let connector = seat.api.ws_connector();
+    let connected = tokio_tungstenite::connect_async_tls_with_config(req, None, true, connector);
+    let mut ws = match connected.await {
         Ok((ws, _)) => ws,
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
             return match resp.status().as_u16() {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use private_chat_app::client::socket::Seat;
-use private_chat_app::client::{Api, RoomSocket};
+use private_chat_app::client::{Api, ClientError, RoomSocket};
 use private_chat_e2e::app::{answer_native_dialog, App, Launch};
 use private_chat_protocol::app::{Notice, RoomEvent};
 use private_chat_protocol::invite::Invite;
@@ -66,8 +66,7 @@ impl Peer {
         peer
     }
 
-    async fn join(server: &str, room_id: &str, name: &str) -> Self {
-        let api = Api::new(server);
+    async fn join(api: Api, room_id: &str, name: &str) -> Self {
         let session = api.join(room_id, name).await.expect("the peer joins");
         Self::connect(api, session).await
     }
@@ -100,6 +99,24 @@ async fn countdown_secs(app: &App) -> u64 {
         .await;
     let (m, s) = text.split_once(':').expect("mm:ss");
     m.parse::<u64>().unwrap() * 60 + s.parse::<u64>().unwrap()
+}
+
+/// How the test, on this computer, reaches the room of an app's invite: the
+/// app's own server on the network, through loopback (tests send nothing to
+/// this computer's real network addresses), with the invite's pin.
+fn reach(invite: &Invite) -> Api {
+    let first = invite.servers.first().expect("the invite names its server");
+    let port = first.rsplit(':').next().expect("an address with a port");
+    Api::pinned(&format!("https://127.0.0.1:{port}"), invite.pin.as_deref())
+}
+
+/// An invite to a room on `server` (no pin).
+fn invite_on(room_id: &str, server: &str) -> Invite {
+    Invite {
+        room_id: room_id.to_owned(),
+        servers: vec![server.to_owned()],
+        pin: None,
+    }
 }
 
 async fn invite_of(app: &App) -> Invite {
@@ -150,11 +167,17 @@ async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
     app.ui.click("[data-testid=create-room]").await;
     app.ui.find("[data-testid=room]").await;
     let invite = invite_of(&app).await;
-    let server = invite
-        .server
-        .clone()
-        .expect("the embedded server's address is in the invite");
-    assert!(server.starts_with("http://127.0.0.1:"), "{server}");
+    // The app's own server, open to the network over TLS, its certificate pinned.
+    assert!(!invite.servers.is_empty());
+    for server in &invite.servers {
+        assert!(server.starts_with("https://"), "{server}");
+        assert!(
+            !server.contains("127.0.0.1"),
+            "loopback is useless to a peer: {server}"
+        );
+    }
+    assert_eq!(invite.pin.as_ref().map(String::len), Some(64));
+    let api = reach(&invite);
     app.ui
         .wait_text("[data-testid=presence]", "waiting", |t| {
             t.contains("Waiting")
@@ -166,7 +189,7 @@ async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
         "10 minutes by default: {before}"
     );
 
-    let mut peer = Peer::join(&server, &invite.room_id, "bee").await;
+    let mut peer = Peer::join(api.clone(), &invite.room_id, "bee").await;
     peer_here(&app, "bee").await;
     app.ui
         .wait_text("[data-testid=connection]", "connected", |t| {
@@ -228,10 +251,7 @@ async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
     app.screenshot("02-room").await;
 
     // A third person is refused.
-    let refused = Api::new(&server)
-        .join(&invite.room_id, "carol")
-        .await
-        .unwrap_err();
+    let refused = api.join(&invite.room_id, "carol").await.unwrap_err();
     assert_eq!(refused.code(), Some(ErrorCode::RoomFull));
 
     // The countdown runs.
@@ -258,8 +278,7 @@ async fn destroy_from_the_app_asks_natively_and_ends_the_room_for_both() {
     let app = App::launch(Launch::default()).await;
     app.ui.click("[data-testid=create-room]").await;
     let invite = invite_of(&app).await;
-    let server = invite.server.clone().unwrap();
-    let mut peer = Peer::join(&server, &invite.room_id, "bee").await;
+    let mut peer = Peer::join(reach(&invite), &invite.room_id, "bee").await;
     peer_here(&app, "bee").await;
 
     // Cancel in the native dialog: nothing happens.
@@ -293,12 +312,17 @@ async fn destroy_from_the_app_asks_natively_and_ends_the_room_for_both() {
         )
     })
     .await;
-    let gone = peer
-        .api
+    // Gone from the app's server, which no longer listens on the network.
+    let gone = Api::new(&app.embedded_server().await)
         .room(&peer.session.room_id, &peer.session.token)
         .await
         .unwrap_err();
     assert_eq!(gone.code(), Some(ErrorCode::RoomNotFound));
+    let closed = peer.api.health().await;
+    assert!(
+        matches!(closed, Err(ClientError::Unreachable(_))),
+        "still on the network: {closed:?}"
+    );
 
     app.ui.click("[data-testid=notice-dismiss]").await;
     app.ui.wait_gone("[data-testid=notice]").await;
@@ -311,7 +335,7 @@ async fn destroy_by_the_other_person_sends_the_app_to_the_lobby() {
     let app = App::launch(Launch::default()).await;
     app.ui.click("[data-testid=create-room]").await;
     let invite = invite_of(&app).await;
-    let peer = Peer::join(&invite.server.clone().unwrap(), &invite.room_id, "bee").await;
+    let peer = Peer::join(reach(&invite), &invite.room_id, "bee").await;
     peer_here(&app, "bee").await;
     peer.api
         .destroy(&peer.session.room_id, &peer.session.token)
@@ -353,11 +377,7 @@ async fn expiry_and_every_lobby_error() {
 
     let full = api.create("alice", None).await.unwrap();
     api.join(&full.room_id, "bob").await.unwrap();
-    let link = Invite {
-        room_id: full.room_id.clone(),
-        server: Some(server.clone()),
-    }
-    .to_link();
+    let link = invite_on(&full.room_id, &server).to_link();
     app.ui
         .type_into("[data-testid=invite-input]", &format!("{CLEAR}{link}"))
         .await;
@@ -414,8 +434,8 @@ async fn name_and_room_survive_a_restart() {
         .await;
     app.ui.click("[data-testid=create-room]").await;
     let invite = invite_of(&app).await;
-    assert_eq!(
-        invite.server, None,
+    assert!(
+        invite.servers.is_empty(),
         "a configured server is the default: the invite omits it"
     );
     app.ui
@@ -481,10 +501,7 @@ async fn invite_links_from_outside_reach_the_running_app() {
     let api = Api::new(&server);
 
     // Missing and malformed links: a notice, nothing else.
-    let missing = Invite {
-        room_id: "00000000-0000-4000-8000-000000000001".into(),
-        server: Some(server.clone()),
-    };
+    let missing = invite_on("00000000-0000-4000-8000-000000000001", &server);
     app.open_link(&missing.to_link());
     notice(&app, Notice::RoomNotFound).await;
     app.open_link("privchat://room/not-a-room");
@@ -493,11 +510,7 @@ async fn invite_links_from_outside_reach_the_running_app() {
 
     // A valid link: the running app joins the room.
     let alice = api.create("alice", None).await.unwrap();
-    let link = Invite {
-        room_id: alice.room_id.clone(),
-        server: Some(server.clone()),
-    }
-    .to_link();
+    let link = invite_on(&alice.room_id, &server).to_link();
     app.open_link(&link);
     app.ui.find("[data-testid=room]").await;
     let shown = app.shown_room_id().await;
@@ -511,13 +524,7 @@ async fn invite_links_from_outside_reach_the_running_app() {
     // A link to a full room while in a room: the notice, and the room stays.
     let full = api.create("x", None).await.unwrap();
     api.join(&full.room_id, "y").await.unwrap();
-    app.open_link(
-        &Invite {
-            room_id: full.room_id.clone(),
-            server: Some(server.clone()),
-        }
-        .to_link(),
-    );
+    app.open_link(&invite_on(&full.room_id, &server).to_link());
     app.ui
         .wait_text("[data-testid=notice-text]", "room full", |t| {
             t == Notice::RoomFull.text()
@@ -535,8 +542,7 @@ async fn invite_links_from_outside_reach_the_running_app() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let room_id = app.shown_room_id().await;
     assert_eq!(room_id, own.room_id);
-    let server = own.server.clone().unwrap();
-    Api::new(&server)
+    reach(&own)
         .join(&own.room_id, "bee")
         .await
         .expect("seat 2 is still free");
@@ -554,11 +560,7 @@ async fn an_app_started_by_a_link_joins_its_room() {
     let server = private_chat_tests::server::standalone().await;
     let api = Api::new(&server.url());
     let alice = api.create("alice", None).await.unwrap();
-    let link = Invite {
-        room_id: alice.room_id.clone(),
-        server: Some(server.url()),
-    }
-    .to_link();
+    let link = invite_on(&alice.room_id, &server.url()).to_link();
     let app = App::launch(Launch {
         args: vec![link],
         ..Launch::default()
@@ -595,7 +597,7 @@ async fn phone_sized_window_has_no_overflow() {
     let invite = invite_of(&app).await;
     app.ui.find("[data-testid=invite-qr] svg").await;
     app.screenshot("12-phone-room-qr").await;
-    let mut peer = Peer::join(&invite.server.clone().unwrap(), &invite.room_id, "bee").await;
+    let mut peer = Peer::join(reach(&invite), &invite.room_id, "bee").await;
     let long = "a-very-long-word-without-spaces-".repeat(8);
     peer.socket.send(long.clone(), "p".into()).await.unwrap();
     app.ui

@@ -109,7 +109,8 @@ async fn the_package_installs_a_linked_desktop_app_that_starts() {
     let alice = api.create("alice", None).await.unwrap();
     let link = private_chat_protocol::invite::Invite {
         room_id: alice.room_id.clone(),
-        server: Some(server.url()),
+        servers: vec![server.url()],
+        pin: None,
     }
     .to_link();
     let home = root.join("home");

@@ -83,7 +83,7 @@ stage_server() {
 }
 
 stage_app() {
-  need_packages xvfb xauth webkit2gtk-driver xdotool dbus
+  need_packages xvfb xauth webkit2gtk-driver xdotool dbus redis-server
   need_app_packages
   # The shell embeds ui/dist when it compiles, so the UI comes first.
   ./scripts/build-ui.sh

@@ -24,7 +24,8 @@ pub mod command {
     pub const REGENERATE_NAME: &str = "regenerate_name";
     /// `() -> ()`, with a room channel.
     pub const CREATE_ROOM: &str = "create_room";
-    /// `JoinRoomArgs -> ()`, with a room channel.
+    /// `JoinRoomArgs -> bool` (`false`: the person declined a confirmation),
+    /// with a room channel.
     pub const JOIN_ROOM: &str = "join_room";
     /// `SendMessageArgs -> ()`.
     pub const SEND_MESSAGE: &str = "send_message";
@@ -36,6 +37,8 @@ pub mod command {
     pub const DESTROY_ROOM: &str = "destroy_room";
     /// `SetTitleArgs -> ()`.
     pub const SET_TITLE: &str = "set_title";
+    /// `ServerSettings -> ServerInfo`: checks, saves and switches.
+    pub const SAVE_SETTINGS: &str = "save_settings";
 
     /// Every command.
     pub const ALL: &[&str] = &[
@@ -48,6 +51,7 @@ pub mod command {
         COPY_INVITE,
         DESTROY_ROOM,
         SET_TITLE,
+        SAVE_SETTINGS,
     ];
 }
 
@@ -77,15 +81,51 @@ pub struct SetTitleArgs {
     pub title: String,
 }
 
+/// Where rooms created in this app live (the settings view's choice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum ServerSettings {
+    /// The app's own server, reachable on the local network while a room is
+    /// open; `public_address` (`host:port`, for a forwarded port) is added
+    /// to invites when set.
+    ThisComputer { public_address: Option<String> },
+    /// A standalone private_chat server (`http(s)://host[:port]`).
+    Server { url: String },
+}
+
+/// The server in use, as the lobby and the settings view show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub settings: ServerSettings,
+    /// Where this app reaches it (loopback for its own server).
+    pub url: String,
+    /// The port other computers use to reach this computer's server (also
+    /// while a server is chosen, for the settings view to show).
+    pub network_port: Option<u16>,
+}
+
+impl ServerInfo {
+    /// How far rooms reach, in a few words.
+    pub fn reach(&self) -> String {
+        match &self.settings {
+            ServerSettings::ThisComputer {
+                public_address: Some(address),
+            } => format!("Rooms live on this computer · on this network and via {address}"),
+            ServerSettings::ThisComputer { .. } => {
+                "Rooms live on this computer · on this network".into()
+            }
+            ServerSettings::Server { url } => format!("Rooms live on a server · via {url}"),
+        }
+    }
+}
+
 /// What the UI needs at start-up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bootstrap {
     /// The anonymous display name, kept in app storage.
     pub name: String,
     /// The room server in use.
-    pub server_url: String,
-    /// Whether that server runs inside this app (rooms end when it quits).
-    pub embedded: bool,
+    pub server: ServerInfo,
     /// The app is back in a room (still alive): its view follows on the
     /// channel; the UI waits for it instead of showing the lobby.
     pub resumed: bool,

@@ -5,14 +5,15 @@
 use std::sync::Arc;
 
 use private_chat_protocol::app::{
-    Bootstrap, CommandError, JoinRoomArgs, Notice, RoomEvent, SendMessageArgs, SetTitleArgs,
+    Bootstrap, CommandError, JoinRoomArgs, Notice, RoomEvent, SendMessageArgs, ServerInfo,
+    ServerSettings, SetTitleArgs,
 };
-use private_chat_protocol::invite::Invite;
+use private_chat_protocol::invite::{self, Invite};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
-use crate::client::api::ClientError;
+use crate::client::api::{Api, ClientError};
 use crate::client::reach;
 use crate::core::{command_error, Core};
 use crate::host::{self, AppHost};
@@ -44,6 +45,7 @@ commands![
     copy_invite,
     destroy_room,
     set_title,
+    save_settings,
 ];
 
 fn plain(message: impl Into<String>) -> CommandError {
@@ -78,8 +80,7 @@ pub async fn bootstrap<R: Runtime>(
 ) -> Result<Bootstrap> {
     let mut boot = Bootstrap {
         name: settings::name(&app),
-        server_url: core.server.url.clone(),
-        embedded: core.server.is_embedded(),
+        server: core.info().await.map_err(command_error)?,
         resumed: false,
         notice: None,
         invite: core.take_launch_invite(),
@@ -119,7 +120,7 @@ pub async fn create_room<R: Runtime>(
     core: State<'_, Core>,
     events: Channel<RoomEvent>,
 ) -> Result<()> {
-    let api = core.home();
+    let api = core.home().await.map_err(command_error)?;
     let session = api
         .create(&settings::name(&app), None)
         .await
@@ -127,18 +128,24 @@ pub async fn create_room<R: Runtime>(
     let seat = SavedSeat::new(&api, session);
     enter(&app, &core, seat, events)
         .await
-        .map_err(command_error)
+        .map_err(command_error)?;
+    settings::save_network_port(&app, core.network_port());
+    Ok(())
 }
 
-/// Joins the room of an invite (link or code). Opening an invite of the room
-/// the app is already in returns to it without taking the second seat.
+/// Joins the room of an invite (link or code); `false` when the person
+/// declined a confirmation. Opening an invite of the room the app is already
+/// in returns to it without taking the second seat. Before any seat is
+/// taken, the person confirms leaving the room they are in, and joining a
+/// room on another server than their own (the dialog names it).
 #[tauri::command]
 pub async fn join_room<R: Runtime>(
     app: AppHandle<R>,
+    window: WebviewWindow<R>,
     core: State<'_, Core>,
     args: JoinRoomArgs,
     events: Channel<RoomEvent>,
-) -> Result<()> {
+) -> Result<bool> {
     let invite = Invite::parse(&args.invite).map_err(|e| CommandError {
         notice: Some(Notice::InvalidInvite),
         message: e.to_string(),
@@ -146,27 +153,101 @@ pub async fn join_room<R: Runtime>(
     // Our own seat (room ids are unique): back to the room, no second seat.
     if let Some(seat) = settings::seat(&app).filter(|s| s.room_id == invite.room_id) {
         if let Some(room) = core.room().filter(|r| r.seat().room_id == seat.room_id) {
-            return room.attach(host::sink(events)).await.map_err(command_error);
+            room.attach(host::sink(events))
+                .await
+                .map_err(command_error)?;
+        } else {
+            enter(&app, &core, seat, events)
+                .await
+                .map_err(command_error)?;
         }
-        return enter(&app, &core, seat, events)
-            .await
-            .map_err(command_error);
+        return Ok(true);
     }
+    if core.room().is_some() && !crate::confirm::leave(&app, &window).await {
+        return Ok(false);
+    }
+    let home = core.home_url().await.map_err(command_error)?;
     let candidates = if invite.servers.is_empty() {
-        vec![core.server.url.clone()]
+        vec![home.clone()]
     } else {
         invite.servers.clone()
     };
     let api = reach::first_answering(&candidates, invite.pin.as_deref())
         .await
         .map_err(command_error)?;
+    if api.base() != home && !crate::confirm::other_server(&app, &window, api.base()).await {
+        return Ok(false);
+    }
     let session = api
         .join(&invite.room_id, &settings::name(&app))
         .await
         .map_err(command_error)?;
     enter(&app, &core, SavedSeat::new(&api, session), events)
         .await
-        .map_err(command_error)
+        .map_err(command_error)?;
+    Ok(true)
+}
+
+/// Checks and saves where new rooms live, and switches to it (the room the
+/// app is in, if any, stays where it is). A server must answer as a
+/// private_chat server first.
+#[tauri::command]
+pub async fn save_settings<R: Runtime>(
+    app: AppHandle<R>,
+    core: State<'_, Core>,
+    args: ServerSettings,
+) -> Result<ServerInfo> {
+    let checked = match args {
+        ServerSettings::Server { url } => {
+            let url = invite::server_url(&url).map_err(|_| {
+                plain("Enter the server's address, like https://chat.example.org:8787.")
+            })?;
+            check_server(&url).await?;
+            ServerSettings::Server { url }
+        }
+        ServerSettings::ThisComputer { public_address } => {
+            let public_address = public_address
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty());
+            if let Some(address) = &public_address {
+                let has_port = address
+                    .rsplit_once(':')
+                    .is_some_and(|(_, p)| !p.contains(']'));
+                if !has_port || invite::server_url(&format!("https://{address}")).is_err() {
+                    return Err(plain(
+                        "Enter the public address as host:port, like 203.0.113.7:48787.",
+                    ));
+                }
+            }
+            ServerSettings::ThisComputer { public_address }
+        }
+    };
+    settings::save_server_settings(&app, &checked);
+    core.set_settings(checked);
+    let info = core.info().await.map_err(command_error)?;
+    if let Some(port) = info.network_port {
+        settings::save_network_port(&app, port);
+    }
+    Ok(info)
+}
+
+/// Whether `url` answers as a private_chat server; the error says how not.
+async fn check_server(url: &str) -> Result<()> {
+    match Api::new(url).health().await {
+        Ok(health) if health.status == "ok" => Ok(()),
+        Ok(_) => Err(plain(format!(
+            "{url} is a private_chat server, but its store is not answering. Try again later."
+        ))),
+        Err(ClientError::Unreachable(_)) => Err(plain(format!(
+            "Nothing answers at {url}. Check the address and that the server runs."
+        ))),
+        Err(ClientError::Untrusted(_)) => Err(plain(format!(
+            "{url} does not have a valid certificate for its name."
+        ))),
+        Err(ClientError::Server(_) | ClientError::Protocol(_)) => Err(plain(format!(
+            "{url} answers, but it is not a private_chat server."
+        ))),
+    }
 }
 
 /// Sends a message over the room's socket; the echo carries `nonce`.

@@ -1,21 +1,31 @@
-//! The app's live state: the server it uses for new rooms, and the handle of
-//! the room it is in. The room itself is owned by its session
-//! ([`crate::room`]); this only points at it, under a lock never held
-//! across an await.
+//! The app's live state: where rooms created here live (the settings), the
+//! app's own server once it is needed, and the handle of the room the app is
+//! in. The room itself is owned by its session ([`crate::room`]); this only
+//! points at it, under locks never held across an await.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 
-use private_chat_protocol::app::{CommandError, Notice};
+use private_chat_protocol::app::{CommandError, Notice, ServerInfo, ServerSettings};
 use private_chat_protocol::invite::Invite;
+use private_chat_server::Config;
+use tokio::sync::OnceCell;
 
 use crate::client::api::{Api, ClientError};
-use crate::embedded::ServerChoice;
+use crate::embedded::Embedded;
 use crate::room::{self, Host, RoomHandle, Sink};
 use crate::settings::SavedSeat;
 
 /// Managed state of the app.
 pub struct Core {
-    pub server: ServerChoice,
+    settings: Mutex<ServerSettings>,
+    /// The app's own server, started the first time it is needed.
+    embedded: OnceCell<Embedded>,
+    embedded_config: Config,
+    data_dir: PathBuf,
+    /// The port of the own server on the network (0: not chosen yet).
+    network_port: AtomicU16,
     room: Mutex<Option<RoomHandle>>,
     /// An invite link the app was started with, until the UI takes it.
     launch_invite: Mutex<Option<String>>,
@@ -44,17 +54,89 @@ pub fn command_error(e: ClientError) -> CommandError {
 }
 
 impl Core {
-    pub fn new(server: ServerChoice, launch_invite: Option<String>) -> Self {
-        Self {
-            server,
+    /// `network_port` is the port kept from an earlier run, if any.
+    pub fn new(
+        settings: ServerSettings,
+        data_dir: PathBuf,
+        network_port: Option<u16>,
+        launch_invite: Option<String>,
+    ) -> Result<Self, String> {
+        let mut embedded_config = Config::default();
+        // End-to-end tests shorten room lifetimes; people never set this.
+        if let Ok(min) = std::env::var("PRIVATE_CHAT_MIN_TTL_SECS") {
+            embedded_config.min_ttl_secs = min
+                .parse()
+                .map_err(|_| "PRIVATE_CHAT_MIN_TTL_SECS is not a number".to_string())?;
+        }
+        Ok(Self {
+            settings: Mutex::new(settings),
+            embedded: OnceCell::new(),
+            embedded_config,
+            data_dir,
+            network_port: AtomicU16::new(network_port.unwrap_or(0)),
             room: Mutex::new(None),
             launch_invite: Mutex::new(launch_invite),
+        })
+    }
+
+    pub fn settings(&self) -> ServerSettings {
+        self.settings
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or(ServerSettings::ThisComputer {
+                public_address: None,
+            })
+    }
+
+    /// Switches where new rooms live (the room the app is in stays).
+    pub fn set_settings(&self, settings: ServerSettings) {
+        if let Ok(mut current) = self.settings.lock() {
+            *current = settings;
+        }
+    }
+
+    /// The app's own server, started on first use.
+    pub async fn embedded(&self) -> Result<&Embedded, ClientError> {
+        self.embedded
+            .get_or_try_init(|| Embedded::start(self.embedded_config.clone(), &self.data_dir))
+            .await
+            .map_err(ClientError::Unreachable)
+    }
+
+    /// Where this app reaches the server new rooms go to.
+    pub async fn home_url(&self) -> Result<String, ClientError> {
+        match self.settings() {
+            ServerSettings::ThisComputer { .. } => Ok(self.embedded().await?.url()),
+            ServerSettings::Server { url } => Ok(url),
         }
     }
 
     /// The API of the server this app uses for new rooms.
-    pub fn home(&self) -> Api {
-        Api::new(&self.server.url)
+    pub async fn home(&self) -> Result<Api, ClientError> {
+        Ok(Api::new(&self.home_url().await?))
+    }
+
+    /// The port of this computer's server on the network: the one kept, or
+    /// a free one chosen now (to be kept by the caller).
+    pub fn network_port(&self) -> u16 {
+        let kept = self.network_port.load(Ordering::Relaxed);
+        if kept != 0 {
+            return kept;
+        }
+        let free = std::net::TcpListener::bind(("0.0.0.0", 0))
+            .and_then(|l| l.local_addr())
+            .map_or(0, |a| a.port());
+        self.network_port.store(free, Ordering::Relaxed);
+        free
+    }
+
+    /// The server in use, for the lobby and the settings view.
+    pub async fn info(&self) -> Result<ServerInfo, ClientError> {
+        Ok(ServerInfo {
+            url: self.home_url().await?,
+            settings: self.settings(),
+            network_port: Some(self.network_port()),
+        })
     }
 
     /// The invite link the app was started with, once.
@@ -68,35 +150,47 @@ impl Core {
         guard.as_ref().filter(|r| r.is_open()).cloned()
     }
 
-    /// The invite for the room of `seat`. A room of the embedded server
-    /// opens it to the network and names its addresses with its certificate's
-    /// fingerprint; a room elsewhere names its server unless it is the one
-    /// every app of this configuration uses anyway.
+    /// Whether `seat` is a room of this app's own server.
+    fn hosted_here(&self, seat: &SavedSeat) -> Option<&Embedded> {
+        self.embedded.get().filter(|e| e.url() == seat.server_url)
+    }
+
+    /// The invite for the room of `seat`: it always names where the room
+    /// lives, so an app with any settings can join. A room of the app's own
+    /// server opens it to the network and names its addresses (and the
+    /// public address, if set) with its certificate's fingerprint.
     pub async fn invite_for(&self, seat: &SavedSeat) -> Result<String, ClientError> {
         let mut invite = Invite::local(seat.room_id.clone());
-        match &self.server.embedded {
-            Some(embedded) if seat.server_url == self.server.url => {
-                invite.servers = embedded
-                    .open_to_network()
+        match self.hosted_here(seat) {
+            Some(embedded) => {
+                let port = self.network_port();
+                let (urls, port) = embedded
+                    .open_to_network(port)
                     .await
                     .map_err(ClientError::Unreachable)?;
+                self.network_port.store(port, Ordering::Relaxed);
+                invite.servers = urls;
+                if let ServerSettings::ThisComputer {
+                    public_address: Some(address),
+                } = self.settings()
+                {
+                    invite.servers.push(format!("https://{address}"));
+                }
                 invite.pin = Some(embedded.identity().fingerprint.clone());
             }
-            _ if seat.server_url != self.server.url || self.server.is_embedded() => {
+            None => {
                 invite.servers = vec![seat.server_url.clone()];
                 invite.pin = seat.pin.clone();
             }
-            _ => {}
         }
         Ok(invite.to_link())
     }
 
-    /// A room ended: a room of the embedded server no longer needs it on the network.
+    /// A room ended: a room of the app's own server no longer needs it on
+    /// the network.
     pub async fn room_ended(&self, seat: &SavedSeat) {
-        if let Some(embedded) = &self.server.embedded {
-            if seat.server_url == self.server.url {
-                embedded.close_to_network().await;
-            }
+        if let Some(embedded) = self.hosted_here(seat) {
+            embedded.close_to_network().await;
         }
     }
 

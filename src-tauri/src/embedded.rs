@@ -1,12 +1,13 @@
-//! Which room server the app uses: a configured one, or its own.
+//! The app's own room server, and which server the app starts on.
 //!
-//! The server is, in order: `PRIVATE_CHAT_SERVER` at run time, `server_url`
-//! in the settings, `PRIVATE_CHAT_DEFAULT_SERVER` at build time (what phone
-//! builds use: a phone's own server could only serve one person). Without
-//! any of them, the app runs the server library in-process with the
-//! in-memory store ([`Embedded`]): on loopback for the app itself, and on
-//! the network, over TLS with a certificate of its own, while a room created
-//! here is open. Rooms of the embedded server live as long as this app runs.
+//! The server is, in order: `PRIVATE_CHAT_SERVER` at run time, the server
+//! chosen in the settings, `PRIVATE_CHAT_DEFAULT_SERVER` at build time (what
+//! phone builds use: a phone's own server could only serve one person).
+//! Without any of them, rooms live on this computer: the app runs the server
+//! library in-process with the in-memory store ([`Embedded`]), on loopback
+//! for the app itself, and on the network, over TLS with a certificate of
+//! its own, while a room created here is open. Rooms of the embedded server
+//! live as long as this app runs.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -16,15 +17,9 @@ use private_chat_server::store::memory::MemoryStore;
 use private_chat_server::store::Store;
 use private_chat_server::{Config, RunningServer};
 
-use crate::client::pin;
+use private_chat_protocol::app::ServerSettings;
 
-/// The server in use.
-pub struct ServerChoice {
-    /// Where this app reaches it (loopback for the embedded one).
-    pub url: String,
-    /// Present when the server runs inside the app.
-    pub embedded: Option<Embedded>,
-}
+use crate::client::pin;
 
 /// Environment variable naming an external server (`http(s)://host:port`).
 pub const SERVER_ENV: &str = "PRIVATE_CHAT_SERVER";
@@ -45,33 +40,17 @@ pub fn configured(
         .find(|url| !url.is_empty())
 }
 
-impl ServerChoice {
-    /// The configured server (see [`configured`]), else a freshly started
-    /// embedded one keeping its certificate in `data_dir`.
-    pub async fn pick(settings: Option<String>, data_dir: &Path) -> Result<Self, String> {
-        let env = std::env::var(SERVER_ENV).ok();
-        if let Some(url) = configured(env, settings, BUILT_IN_SERVER) {
-            return Ok(Self {
-                url,
-                embedded: None,
-            });
-        }
-        let mut config = Config::default();
-        // End-to-end tests shorten room lifetimes; people never set this.
-        if let Ok(min) = std::env::var("PRIVATE_CHAT_MIN_TTL_SECS") {
-            config.min_ttl_secs = min
-                .parse()
-                .map_err(|_| "PRIVATE_CHAT_MIN_TTL_SECS is not a number".to_string())?;
-        }
-        let embedded = Embedded::start(config, data_dir).await?;
-        Ok(Self {
-            url: embedded.loopback.url(),
-            embedded: Some(embedded),
-        })
-    }
-
-    pub fn is_embedded(&self) -> bool {
-        self.embedded.is_some()
+/// Where rooms live at start-up: [`configured`] with this process's
+/// environment and build, over what the settings say.
+pub fn initial_settings(saved: ServerSettings) -> ServerSettings {
+    let env = std::env::var(SERVER_ENV).ok();
+    let saved_url = match &saved {
+        ServerSettings::Server { url } => Some(url.clone()),
+        ServerSettings::ThisComputer { .. } => None,
+    };
+    match configured(env, saved_url, BUILT_IN_SERVER) {
+        Some(url) => ServerSettings::Server { url },
+        None => saved,
     }
 }
 
@@ -158,27 +137,30 @@ impl Embedded {
         &self.identity
     }
 
+    /// Where this app reaches it: loopback.
+    pub fn url(&self) -> String {
+        self.loopback.url()
+    }
+
     /// The port other computers reach, while the server is on the network.
     pub fn network_port(&self) -> Option<u16> {
         let network = self.network.lock().ok()?;
         network.as_ref().map(|s| s.addr().port())
     }
 
-    /// Serves the rooms on every interface over TLS (if not already) and
-    /// returns the addresses other computers may use, best first.
-    pub async fn open_to_network(&self) -> Result<Vec<String>, String> {
+    /// Serves the rooms on every interface over TLS (if not already), on
+    /// `port` when it is free, and returns the addresses other computers may
+    /// use, best first, with the port in use.
+    pub async fn open_to_network(&self, port: u16) -> Result<(Vec<String>, u16), String> {
         let port = match self.network_port() {
             Some(port) => port,
             None => {
-                let config = Config {
-                    listen: SocketAddr::from(([0, 0, 0, 0], 0)),
-                    tls_cert: Some(self.identity.cert.clone()),
-                    tls_key: Some(self.identity.key.clone()),
-                    ..self.config.clone()
+                let server = match self.serve_network(port).await {
+                    Ok(server) => server,
+                    // Taken by another program since: any free port will do.
+                    Err(_) if port != 0 => self.serve_network(0).await?,
+                    Err(e) => return Err(e),
                 };
-                let server = private_chat_server::start_with_store(config, self.store.clone())
-                    .await
-                    .map_err(|e| e.to_string())?;
                 // Two rooms opened at once: the first server in stays.
                 let mut spare = Some(server);
                 let port = {
@@ -195,7 +177,19 @@ impl Embedded {
                 port
             }
         };
-        Ok(network_urls(&interface_addresses(), port))
+        Ok((network_urls(&interface_addresses(), port), port))
+    }
+
+    async fn serve_network(&self, port: u16) -> Result<RunningServer, String> {
+        let config = Config {
+            listen: SocketAddr::from(([0, 0, 0, 0], port)),
+            tls_cert: Some(self.identity.cert.clone()),
+            tls_key: Some(self.identity.key.clone()),
+            ..self.config.clone()
+        };
+        private_chat_server::start_with_store(config, self.store.clone())
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// Stops serving on the network (loopback stays).

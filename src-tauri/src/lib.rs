@@ -62,13 +62,12 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
-            let configured = settings::server_url(app.handle());
+            let handle = app.handle();
+            let server = embedded::initial_settings(settings::server_settings(handle));
             let data_dir = app.path().app_data_dir()?;
-            let choice = tauri::async_runtime::block_on(embedded::ServerChoice::pick(
-                configured, &data_dir,
-            ))?;
+            let port = settings::network_port(handle);
             let invite = links::invite_arg(std::env::args().skip(1));
-            app.manage(core::Core::new(choice, invite));
+            app.manage(core::Core::new(server, data_dir, port, invite)?);
             register_links(app);
             Ok(())
         })

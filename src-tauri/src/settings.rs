@@ -2,6 +2,7 @@
 //! app's data directory: the anonymous name, an optional server URL, and the
 //! seat of the room the app is in (so reopening within the TTL returns there).
 
+use private_chat_protocol::app::ServerSettings;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
@@ -9,6 +10,8 @@ use tauri_plugin_store::StoreExt;
 const FILE: &str = "private_chat.json";
 const NAME: &str = "name";
 const SERVER: &str = "server_url";
+const PUBLIC_ADDRESS: &str = "public_address";
+const NETWORK_PORT: &str = "network_port";
 const SEAT: &str = "seat";
 
 /// A seat in a room, as saved: enough to come back to it.
@@ -79,6 +82,40 @@ pub fn set_name<R: Runtime>(app: &AppHandle<R>, name: String) -> String {
 /// A server URL set in the settings file, if any.
 pub fn server_url<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
     get::<R, String>(app, SERVER).filter(|s| !s.trim().is_empty())
+}
+
+/// Where rooms live, as saved: a server when one is set, else this
+/// computer with its public address (if any).
+pub fn server_settings<R: Runtime>(app: &AppHandle<R>) -> ServerSettings {
+    match server_url(app) {
+        Some(url) => ServerSettings::Server { url },
+        None => ServerSettings::ThisComputer {
+            public_address: get(app, PUBLIC_ADDRESS),
+        },
+    }
+}
+
+pub fn save_server_settings<R: Runtime>(app: &AppHandle<R>, settings: &ServerSettings) {
+    let string = |s: &str| serde_json::Value::String(s.to_owned());
+    match settings {
+        ServerSettings::Server { url } => set(app, SERVER, Some(string(url))),
+        ServerSettings::ThisComputer { public_address } => {
+            set(app, SERVER, None);
+            set(app, PUBLIC_ADDRESS, public_address.as_deref().map(string));
+        }
+    }
+}
+
+/// The port this computer's server listens on for the network, once chosen:
+/// kept, so a port forwarded on a router stays right.
+pub fn network_port<R: Runtime>(app: &AppHandle<R>) -> Option<u16> {
+    get(app, NETWORK_PORT)
+}
+
+pub fn save_network_port<R: Runtime>(app: &AppHandle<R>, port: u16) {
+    if network_port(app) != Some(port) {
+        set(app, NETWORK_PORT, Some(serde_json::Value::from(port)));
+    }
 }
 
 pub fn seat<R: Runtime>(app: &AppHandle<R>) -> Option<SavedSeat> {

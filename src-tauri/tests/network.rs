@@ -54,18 +54,19 @@ async fn the_own_server_opens_to_the_network_with_a_pinned_certificate_and_close
         "closed until a room needs it"
     );
 
-    let urls = embedded.open_to_network().await.unwrap();
+    let (urls, port) = embedded.open_to_network(0).await.unwrap();
     for url in &urls {
         assert!(url.starts_with("https://"), "{url}");
+        assert!(url.ends_with(&format!(":{port}")), "{url}");
         assert!(
             !url.contains("127.0.0.1") && !url.contains("[::1]"),
             "{url}"
         );
     }
-    let port = embedded.network_port().expect("open");
+    assert_eq!(embedded.network_port(), Some(port));
     assert_eq!(
-        embedded.open_to_network().await.unwrap(),
-        urls,
+        embedded.open_to_network(0).await.unwrap(),
+        (urls, port),
         "idempotent"
     );
 
@@ -124,6 +125,17 @@ async fn the_own_server_opens_to_the_network_with_a_pinned_certificate_and_close
         Err(ClientError::Unreachable(_))
     ));
 
+    // The kept port is used again (a forwarded port stays right); a port
+    // taken by another program meanwhile gives way to a free one.
+    let (_, again) = embedded.open_to_network(port).await.unwrap();
+    assert_eq!(again, port);
+    embedded.close_to_network().await;
+    let taken = std::net::TcpListener::bind(("0.0.0.0", port)).unwrap();
+    let (_, other) = embedded.open_to_network(port).await.unwrap();
+    assert_ne!(other, port);
+    drop(taken);
+    embedded.close_to_network().await;
+
     // The certificate is kept: the same fingerprint after a restart.
     drop(embedded);
     let again = Embedded::start(Config::default(), &dir).await.unwrap();
@@ -136,8 +148,7 @@ async fn an_invites_addresses_are_tried_until_one_answers() {
     let dir = data_dir("reach");
     let embedded = Embedded::start(Config::default(), &dir).await.unwrap();
     let pin = embedded.identity().fingerprint.clone();
-    embedded.open_to_network().await.unwrap();
-    let port = embedded.network_port().unwrap();
+    let (_, port) = embedded.open_to_network(0).await.unwrap();
     let dead = local(dead_port());
 
     let api = reach::first_answering(&[dead.clone(), local(port)], Some(&pin))

@@ -5,8 +5,8 @@
 //! in the UI is plain Rust.
 
 use private_chat_protocol::app::{
-    command, Bootstrap, CommandError, JoinRoomArgs, RoomEvent, SendMessageArgs, SetTitleArgs,
-    ARGS_ARG, EVENTS_ARG, OPEN_INVITE_EVENT,
+    command, Bootstrap, CommandError, JoinRoomArgs, RoomEvent, SendMessageArgs, ServerInfo,
+    ServerSettings, SetTitleArgs, ARGS_ARG, EVENTS_ARG, OPEN_INVITE_EVENT,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -136,7 +136,8 @@ pub async fn create_room(events: Callback<RoomEvent>) -> Result<(), CommandError
 }
 
 /// Joins the room of an invite; its events come to `events`, its view first.
-pub async fn join_room(invite: String, events: Callback<RoomEvent>) -> Result<(), CommandError> {
+/// `false` when the person declined a confirmation.
+pub async fn join_room(invite: String, events: Callback<RoomEvent>) -> Result<bool, CommandError> {
     Invoke::new(command::JOIN_ROOM)
         .args(&JoinRoomArgs { invite })
         .events(events)
@@ -165,6 +166,14 @@ pub async fn copy_invite() -> Result<(), CommandError> {
 /// Asks natively, then destroys; `false` when the person cancelled.
 pub async fn destroy_room() -> Result<bool, CommandError> {
     Invoke::new(command::DESTROY_ROOM).call().await
+}
+
+/// Checks, saves and switches where new rooms live.
+pub async fn save_settings(settings: ServerSettings) -> Result<ServerInfo, CommandError> {
+    Invoke::new(command::SAVE_SETTINGS)
+        .args(&settings)
+        .call()
+        .await
 }
 
 /// Sets the window title.

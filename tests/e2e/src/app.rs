@@ -154,15 +154,23 @@ impl App {
         path
     }
 
-    /// The app's built-in server, as its lobby footer shows it.
+    /// Where the app reaches the server it uses (the lobby footer's
+    /// `data-server`): for its own server, the loopback address.
     pub async fn embedded_server(&self) -> String {
-        let footer = self
-            .ui
-            .wait_text("[data-testid=server-info]", "the server address", |t| {
-                t.contains("http://")
-            })
-            .await;
-        footer.rsplit(' ').next().expect("an address").to_owned()
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let footer = self.ui.find("[data-testid=server-info]").await;
+            if let Some(url) = self.ui.attr(&footer, "data-server").await {
+                if url.starts_with("http") {
+                    return url;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the lobby never named its server"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The full id of the room on screen.

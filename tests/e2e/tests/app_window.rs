@@ -10,15 +10,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use private_chat_app::client::socket::Seat;
-use private_chat_app::client::{Api, ClientError, RoomSocket};
+use private_chat_app::client::{reach as addresses, Api, ClientError, RoomSocket};
 use private_chat_e2e::app::{answer_native_dialog, App, Launch};
 use private_chat_protocol::app::{Notice, RoomEvent};
 use private_chat_protocol::invite::Invite;
 use private_chat_protocol::{ErrorCode, Session};
+use private_chat_tests::{Backend, TestServer};
 use tokio::sync::mpsc;
 
 const WHY: &str = "needs the built app and a display: run by scripts/test.sh";
-const DESTROY_DIALOG: &str = "Destroy this room?";
+use private_chat_app::confirm::{other_server_title, LEAVE_TITLE, TITLE as DESTROY_DIALOG};
 /// Keystrokes that empty a text field: Ctrl+A, then Delete.
 const CLEAR: &str = "\u{E009}a\u{E009}\u{E017}";
 
@@ -434,9 +435,10 @@ async fn name_and_room_survive_a_restart() {
         .await;
     app.ui.click("[data-testid=create-room]").await;
     let invite = invite_of(&app).await;
-    assert!(
-        invite.servers.is_empty(),
-        "a configured server is the default: the invite omits it"
+    assert_eq!(
+        invite.servers,
+        [server.url()],
+        "the invite names the server, so an app with any settings can join"
     );
     app.ui
         .wait_text("[data-testid=connection]", "connected", |t| {
@@ -525,6 +527,8 @@ async fn invite_links_from_outside_reach_the_running_app() {
     let full = api.create("x", None).await.unwrap();
     api.join(&full.room_id, "y").await.unwrap();
     app.open_link(&invite_on(&full.room_id, &server).to_link());
+    // It asks before leaving the room; the join then fails, so it stays.
+    answer_native_dialog(LEAVE_TITLE, "Return");
     app.ui
         .wait_text("[data-testid=notice-text]", "room full", |t| {
             t == Notice::RoomFull.text()
@@ -566,6 +570,8 @@ async fn an_app_started_by_a_link_joins_its_room() {
         ..Launch::default()
     })
     .await;
+    // Its room lives on another server than the app's own: it asks first.
+    answer_native_dialog(&other_server_title(&server.url()), "Return");
     app.ui.find("[data-testid=room]").await;
     let shown = app.shown_room_id().await;
     assert_eq!(shown, alice.room_id);
@@ -592,6 +598,18 @@ async fn phone_sized_window_has_no_overflow() {
         "the lobby overflows at 390 px"
     );
     app.screenshot("11-phone-lobby").await;
+
+    // The settings view fits too.
+    app.ui.click("[data-testid=open-settings]").await;
+    app.ui.find("[data-testid=settings]").await;
+    assert_eq!(
+        app.ui.script(fits, serde_json::json!([])).await,
+        true,
+        "the settings view overflows at 390 px"
+    );
+    app.screenshot("11-phone-settings").await;
+    app.ui.click("[data-testid=settings-cancel]").await;
+    app.ui.find("[data-testid=lobby]").await;
 
     app.ui.click("[data-testid=create-room]").await;
     let invite = invite_of(&app).await;
@@ -640,4 +658,224 @@ async fn phone_sized_window_has_no_overflow() {
     );
     app.screenshot("13-phone-chat").await;
     app.quit().await;
+}
+
+/// An HTTP server on loopback that is not a private_chat server.
+async fn not_a_chat_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let mut buf = [0u8; 1024];
+            let _ = tcp.read(&mut buf).await;
+            let _ = tcp
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello",
+                )
+                .await;
+        }
+    });
+    format!("http://{addr}")
+}
+
+async fn footer(app: &App, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    app.ui
+        .wait_text("[data-testid=server-info]", what, ok)
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and a display: run by scripts/test.sh"]
+async fn settings_switch_to_a_standalone_server_whose_rooms_any_app_joins() {
+    let standalone = TestServer::start(Backend::Redis).await;
+    let url = standalone.server.url();
+    let data_dir =
+        std::env::temp_dir().join(format!("private-chat-e2e-settings-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let launch = Launch {
+        data_dir: Some(data_dir.clone()),
+        ..Launch::default()
+    };
+    let app = App::launch(launch.clone()).await;
+    footer(&app, "this computer", |t| t.contains("this computer")).await;
+    app.ui.click("[data-testid=open-settings]").await;
+    app.ui.find("[data-testid=settings]").await;
+    app.ui.click("[data-testid=settings-server]").await;
+
+    // Nothing there, then something that is not a private_chat server.
+    let dead = format!("http://127.0.0.1:{}", private_chat_tests::free_port());
+    app.ui.type_into("[data-testid=settings-url]", &dead).await;
+    app.ui.click("[data-testid=settings-save]").await;
+    app.ui
+        .wait_text("[data-testid=settings-error]", "nothing answers", |t| {
+            t.starts_with("Nothing answers at")
+        })
+        .await;
+    let other = not_a_chat_server().await;
+    app.ui
+        .type_into("[data-testid=settings-url]", &format!("{CLEAR}{other}"))
+        .await;
+    app.ui.click("[data-testid=settings-save]").await;
+    app.ui
+        .wait_text("[data-testid=settings-error]", "not a chat server", |t| {
+            t.ends_with("it is not a private_chat server.")
+        })
+        .await;
+    app.screenshot("14-settings-refused").await;
+
+    // The standalone server (Redis behind it): checked, saved, in use.
+    app.ui
+        .type_into("[data-testid=settings-url]", &format!("{CLEAR}{url}"))
+        .await;
+    app.ui.click("[data-testid=settings-save]").await;
+    footer(&app, "via the server", |t| {
+        t.ends_with(&format!("via {url}"))
+    })
+    .await;
+    app.ui.click("[data-testid=create-room]").await;
+    let invite = invite_of(&app).await;
+    assert_eq!(
+        invite.servers,
+        [url.as_str()],
+        "the invite names the server"
+    );
+    assert_eq!(invite.pin, None, "a public server needs no pin");
+    assert!(
+        !standalone.traces_of(&invite.room_id).await.is_empty(),
+        "the room is in Redis"
+    );
+
+    // Another app with default settings joins from the invite alone.
+    let api = addresses::first_answering(&invite.servers, None)
+        .await
+        .unwrap();
+    let mut peer = Peer::join(api, &invite.room_id, "bee").await;
+    peer_here(&app, "bee").await;
+    peer.socket
+        .send("hi from bee".into(), "p1".into())
+        .await
+        .unwrap();
+    app.ui
+        .wait_text(
+            "[data-testid=message-theirs] [data-testid=message-body]",
+            "bee's message",
+            |t| t == "hi from bee",
+        )
+        .await;
+    peer.api
+        .destroy(&peer.session.room_id, &peer.session.token)
+        .await
+        .unwrap();
+    notice(&app, Notice::DestroyedByPeer).await;
+    peer.next("the end", |e| matches!(e, RoomEvent::Ended { .. }))
+        .await;
+
+    // Back to this computer, with a public address for a forwarded port.
+    app.ui.click("[data-testid=open-settings]").await;
+    app.ui.click("[data-testid=settings-this-computer]").await;
+    app.ui
+        .type_into("[data-testid=settings-public]", "not an address")
+        .await;
+    app.ui.click("[data-testid=settings-save]").await;
+    app.ui
+        .wait_text("[data-testid=settings-error]", "host:port", |t| {
+            t.contains("host:port")
+        })
+        .await;
+    app.ui
+        .type_into(
+            "[data-testid=settings-public]",
+            &format!("{CLEAR}203.0.113.7:48787"),
+        )
+        .await;
+    app.ui.find("[data-testid=settings-port]").await;
+    app.screenshot("15-settings-this-computer").await;
+    app.ui.click("[data-testid=settings-save]").await;
+    footer(&app, "the public address", |t| {
+        t.ends_with("via 203.0.113.7:48787")
+    })
+    .await;
+    app.quit().await;
+
+    // Kept across a restart; invites then name the public address too.
+    let app = App::launch(launch).await;
+    footer(&app, "the public address", |t| {
+        t.ends_with("via 203.0.113.7:48787")
+    })
+    .await;
+    app.ui.click("[data-testid=create-room]").await;
+    let invite = invite_of(&app).await;
+    assert_eq!(
+        invite.servers.last().map(String::as_str),
+        Some("https://203.0.113.7:48787")
+    );
+    assert!(invite.pin.is_some());
+    app.quit().await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the built app and a display: run by scripts/test.sh"]
+async fn a_tampered_pin_is_refused_and_another_server_is_named_before_any_seat() {
+    let creator = App::launch(Launch::default()).await;
+    creator.ui.click("[data-testid=create-room]").await;
+    let invite = invite_of(&creator).await;
+    let joiner = App::launch(Launch::default()).await;
+    // The creator's server, as this computer reaches it: loopback.
+    let here = reach(&invite).base().to_owned();
+    let pin = invite.pin.clone().unwrap();
+    let tampered = Invite {
+        servers: vec![here.clone()],
+        pin: Some(pin.chars().rev().collect()),
+        ..invite.clone()
+    };
+    joiner
+        .ui
+        .type_into("[data-testid=invite-input]", &tampered.to_link())
+        .await;
+    joiner.ui.click("[data-testid=join-room]").await;
+    notice(&joiner, Notice::UntrustedServer).await;
+    joiner.screenshot("16-tampered-pin").await;
+
+    // The right pin: it names the server and asks; Cancel takes no seat.
+    let right = Invite {
+        pin: Some(pin),
+        ..tampered
+    };
+    joiner
+        .ui
+        .type_into(
+            "[data-testid=invite-input]",
+            &format!("{CLEAR}{}", right.to_link()),
+        )
+        .await;
+    joiner.ui.click("[data-testid=join-room]").await;
+    answer_native_dialog(&other_server_title(&here), "Escape");
+    joiner
+        .ui
+        .wait_text("[data-testid=join-room]", "the join button back", |t| {
+            t == "Join"
+        })
+        .await;
+    joiner.ui.find("[data-testid=lobby]").await;
+    let waiting = "Waiting for someone to join…";
+    creator
+        .ui
+        .wait_text("[data-testid=presence]", "still waiting", |t| t == waiting)
+        .await;
+
+    // Join: both are in the room.
+    joiner.ui.click("[data-testid=join-room]").await;
+    answer_native_dialog(&other_server_title(&here), "Return");
+    joiner.ui.find("[data-testid=room]").await;
+    let joiner_name = creator
+        .ui
+        .wait_text("[data-testid=presence]", "the joiner", |t| {
+            t.ends_with("is here")
+        })
+        .await;
+    assert!(joiner_name.starts_with("anonymous-"), "{joiner_name}");
+    joiner.quit().await;
+    creator.quit().await;
 }

@@ -152,6 +152,11 @@ async fn the_package_installs_a_linked_desktop_app_that_starts() {
         ],
     );
     desktop("xdg-open", &[&link]);
+    // The room lives on another server than the app's own: it asks first.
+    private_chat_e2e::app::answer_native_dialog(
+        &private_chat_app::confirm::other_server_title(&server.url()),
+        "Return",
+    );
     app.ui.find("[data-testid=room]").await;
     let shown = app.shown_room_id().await;
     assert_eq!(

@@ -7,6 +7,7 @@ use yew::prelude::*;
 use super::lobby::Lobby;
 use super::notice::NoticeBanner;
 use super::room::RoomView as RoomScreen;
+use super::settings::Settings;
 use crate::bridge;
 use crate::state::{Action, RoomAction, Screen, State};
 
@@ -31,10 +32,12 @@ fn enter(state: UseReducerHandle<State>, invite: Option<String>) {
         let events = room_events(&state);
         let entered = match invite {
             Some(invite) => bridge::join_room(invite, events).await,
-            None => bridge::create_room(events).await,
+            None => bridge::create_room(events).await.map(|()| true),
         };
-        if let Err(err) = entered {
-            state.dispatch(Action::EnterFailed(err));
+        match entered {
+            Ok(true) => {}
+            Ok(false) => state.dispatch(Action::EnterCancelled),
+            Err(err) => state.dispatch(Action::EnterFailed(err)),
         }
     });
 }
@@ -95,6 +98,18 @@ pub fn App() -> Html {
                 }
             });
         })
+    };
+    let on_settings = {
+        let state = state.clone();
+        Callback::from(move |()| state.dispatch(Action::OpenSettings))
+    };
+    let on_settings_closed = {
+        let state = state.clone();
+        Callback::from(move |()| state.dispatch(Action::CloseSettings))
+    };
+    let on_settings_saved = {
+        let state = state.clone();
+        Callback::from(move |info| state.dispatch(Action::SettingsSaved(info)))
     };
     let on_dismiss = {
         let state = state.clone();
@@ -174,9 +189,13 @@ pub fn App() -> Html {
             { match &state.screen {
                 Screen::Loading => html! { <main class="loading" data-testid="loading">{ "Starting…" }</main> },
                 Screen::Lobby => html! {
-                    <Lobby name={state.name.clone()} busy={state.busy} embedded={state.embedded}
-                        server_url={state.server_url.clone()} on_create={on_create} on_join={on_join}
-                        on_new_name={on_new_name} />
+                    <Lobby name={state.name.clone()} busy={state.busy} server={state.server.clone()}
+                        on_create={on_create} on_join={on_join} on_new_name={on_new_name}
+                        on_settings={on_settings} />
+                },
+                Screen::Settings => html! {
+                    <Settings server={state.server.clone()} on_saved={on_settings_saved}
+                        on_close={on_settings_closed} />
                 },
                 Screen::Room(room) => html! {
                     <RoomScreen room={room.clone()}

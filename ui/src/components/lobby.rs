@@ -1,5 +1,6 @@
 //! The lobby: your anonymous name, create a room, or join one by invite.
 
+use private_chat_protocol::app::ServerInfo;
 use private_chat_protocol::invite::Invite;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -8,11 +9,11 @@ use yew::prelude::*;
 pub struct LobbyProps {
     pub name: AttrValue,
     pub busy: bool,
-    pub embedded: bool,
-    pub server_url: AttrValue,
+    pub server: Option<ServerInfo>,
     pub on_create: Callback<()>,
     pub on_join: Callback<String>,
     pub on_new_name: Callback<()>,
+    pub on_settings: Callback<()>,
 }
 
 #[function_component]
@@ -43,6 +44,12 @@ pub fn Lobby(props: &LobbyProps) -> Html {
     };
     let create = props.on_create.reform(|_: MouseEvent| ());
     let new_name = props.on_new_name.reform(|_: MouseEvent| ());
+    let settings = props.on_settings.reform(|_: MouseEvent| ());
+    let (reach, url) = props
+        .server
+        .as_ref()
+        .map(|s| (s.reach(), s.url.clone()))
+        .unwrap_or_default();
 
     html! {
         <main class="lobby" data-testid="lobby">
@@ -86,12 +93,11 @@ pub fn Lobby(props: &LobbyProps) -> Html {
                 }
             </section>
 
-            <footer class="server" data-testid="server-info">
-                if props.embedded {
-                    { "Built-in server on this computer · " }{ props.server_url.clone() }
-                } else {
-                    { "Server · " }{ props.server_url.clone() }
-                }
+            <footer class="server">
+                <span data-testid="server-info" data-server={url}>{ reach }</span>
+                <button class="ghost small" data-testid="open-settings" onclick={settings} disabled={props.busy}>
+                    { "Settings" }
+                </button>
             </footer>
         </main>
     }

@@ -8,3 +8,4 @@ pub mod messages;
 pub mod notice;
 pub mod qr;
 pub mod room;
+pub mod settings;

@@ -10,7 +10,7 @@ pub mod room;
 
 use std::rc::Rc;
 
-use private_chat_protocol::app::{Bootstrap, CommandError, Notice, RoomEvent};
+use private_chat_protocol::app::{Bootstrap, CommandError, Notice, RoomEvent, ServerInfo};
 use private_chat_protocol::limits::MAX_BODY_BYTES;
 use yew::Reducible;
 
@@ -22,8 +22,8 @@ pub const COUNTER_FROM: usize = MAX_BODY_BYTES * 3 / 4;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct State {
     pub name: String,
-    pub server_url: String,
-    pub embedded: bool,
+    /// The server new rooms go to, once booted.
+    pub server: Option<ServerInfo>,
     pub screen: Screen,
     /// The lobby's notice (why we are back, what failed).
     pub notice: Option<Notice>,
@@ -38,6 +38,8 @@ pub enum Screen {
     #[default]
     Loading,
     Lobby,
+    /// Where rooms live (from the lobby).
+    Settings,
     Room(Room),
 }
 
@@ -49,6 +51,11 @@ pub enum Action {
     NameChanged(String),
     Busy,
     EnterFailed(CommandError),
+    /// The person declined a confirmation of the join.
+    EnterCancelled,
+    OpenSettings,
+    CloseSettings,
+    SettingsSaved(ServerInfo),
     DismissNotice,
     /// An event on a room's channel, stamped with the local time.
     Event {
@@ -79,8 +86,7 @@ impl State {
         match action {
             Action::Booted(boot) => {
                 self.name = boot.name;
-                self.server_url = boot.server_url;
-                self.embedded = boot.embedded;
+                self.server = Some(boot.server);
                 self.notice = boot.notice;
                 // A resumed room's view comes on its channel, maybe already.
                 if self.screen == Screen::Loading && !boot.resumed {
@@ -104,6 +110,25 @@ impl State {
                 }
                 self.notice = err.notice;
                 self.error = err.notice.is_none().then_some(err.message);
+            }
+            Action::EnterCancelled => self.busy = false,
+            Action::OpenSettings => {
+                if self.screen == Screen::Lobby && !self.busy {
+                    self.screen = Screen::Settings;
+                    self.notice = None;
+                    self.error = None;
+                }
+            }
+            Action::CloseSettings => {
+                if self.screen == Screen::Settings {
+                    self.screen = Screen::Lobby;
+                }
+            }
+            Action::SettingsSaved(info) => {
+                self.server = Some(info);
+                if self.screen == Screen::Settings {
+                    self.screen = Screen::Lobby;
+                }
             }
             Action::DismissNotice => {
                 self.notice = None;
@@ -162,7 +187,7 @@ impl Reducible for State {
 mod tests {
     use super::room::{COPIED_SHOWS_MS, TYPING_SHOWS_MS};
     use super::*;
-    use private_chat_protocol::app::{Connection, RoomView};
+    use private_chat_protocol::app::{Connection, RoomView, ServerSettings};
     use private_chat_protocol::{Member, Message};
 
     const ROOM: &str = "3f2b8c1e-4a5d-4e6f-8a9b-0c1d2e3f4a5b";
@@ -197,11 +222,20 @@ mod tests {
         }
     }
 
+    fn here() -> ServerInfo {
+        ServerInfo {
+            settings: ServerSettings::ThisComputer {
+                public_address: None,
+            },
+            url: "http://127.0.0.1:1".into(),
+            network_port: Some(48787),
+        }
+    }
+
     fn boot(resumed: bool, notice: Option<Notice>) -> Bootstrap {
         Bootstrap {
             name: "anonymous-otter-ab12c".into(),
-            server_url: "http://127.0.0.1:1".into(),
-            embedded: true,
+            server: here(),
             resumed,
             notice,
             invite: None,
@@ -540,6 +574,43 @@ mod tests {
             message: "bad".into(),
         }));
         assert_eq!(s.screen, Screen::Lobby);
+    }
+
+    #[test]
+    fn settings_open_from_the_lobby_and_switch_the_server() {
+        let mut s = State::default();
+        s.apply(Action::OpenSettings);
+        assert_eq!(s.screen, Screen::Loading, "not before boot");
+        s.apply(Action::Booted(boot(false, Some(Notice::Expired))));
+        s.apply(Action::OpenSettings);
+        assert_eq!(s.screen, Screen::Settings);
+        assert_eq!(s.notice, None);
+        s.apply(Action::CloseSettings);
+        assert_eq!(s.screen, Screen::Lobby);
+        s.apply(Action::OpenSettings);
+        let there = ServerInfo {
+            settings: ServerSettings::Server {
+                url: "https://chat.example.org".into(),
+            },
+            url: "https://chat.example.org".into(),
+            network_port: None,
+        };
+        s.apply(Action::SettingsSaved(there.clone()));
+        assert_eq!(s.screen, Screen::Lobby);
+        assert_eq!(s.server, Some(there));
+        // Not from a room.
+        let mut s = in_room();
+        s.apply(Action::OpenSettings);
+        assert!(s.room().is_some());
+    }
+
+    #[test]
+    fn a_declined_join_ends_busy_and_changes_nothing_else() {
+        let mut s = in_room();
+        s.apply(Action::Busy);
+        s.apply(Action::EnterCancelled);
+        assert!(!s.busy);
+        assert!(s.room().is_some());
     }
 
     #[test]

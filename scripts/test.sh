@@ -7,7 +7,8 @@
 #                                    and black-box tests of the protocol and the server (real
 #                                    redis-server, TLS); loadgen smoke run
 #   ./scripts/test.sh app            the UI build; lints and unit tests of the UI and the shell;
-#                                    end-to-end tests of the real window under Xvfb
+#                                    end-to-end tests of the real window under Xvfb, and of two
+#                                    windows on two network namespaces (needs root)
 #   ./scripts/test.sh package        the Linux package built (debug profile) and checked
 #
 # Stages combine (`./scripts/test.sh server app`); each ends with its own
@@ -95,6 +96,9 @@ stage_app() {
   cargo build --locked -q -p private-chat-app
   rm -rf artifacts/e2e
   on_display cargo test --locked -p private-chat-e2e --test app_window -- --ignored --test-threads=1 2>&1 | tee -a "$results"
+  echo "==> app: two computers (network namespaces, a window on each)"
+  need_packages iproute2
+  on_display cargo test --locked -p private-chat-e2e --test two_computers -- --ignored 2>&1 | tee -a "$results"
 }
 
 stage_package() {

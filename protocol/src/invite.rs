@@ -39,6 +39,7 @@ pub enum InviteError {
     BadServer,
     TooManyServers,
     BadPin,
+    ClearText,
 }
 
 impl fmt::Display for InviteError {
@@ -53,6 +54,9 @@ impl fmt::Display for InviteError {
             Self::BadServer => "That invite names an invalid server address.",
             Self::TooManyServers => "That invite names more server addresses than an invite can.",
             Self::BadPin => "That invite's certificate fingerprint is not valid.",
+            Self::ClearText => {
+                "That invite's server does not encrypt its connection (http://), so it is refused."
+            }
         })
     }
 }
@@ -112,6 +116,9 @@ impl Invite {
                         return Err(InviteError::TooManyServers);
                     }
                     let url = server_url(&decode(value).ok_or(InviteError::BadServer)?)?;
+                    if !encrypted_or_local(&url) {
+                        return Err(InviteError::ClearText);
+                    }
                     if !invite.servers.contains(&url) {
                         invite.servers.push(url);
                     }
@@ -141,6 +148,25 @@ fn room_id(raw: &str) -> Result<String, InviteError> {
         Ok(raw.to_ascii_lowercase())
     } else {
         Err(InviteError::BadRoomId)
+    }
+}
+
+/// Whether a bearer token sent to `url` (a checked [`server_url`]) stays off
+/// the network in clear text: `https://`, or `http://` to this computer.
+pub fn encrypted_or_local(url: &str) -> bool {
+    match url.strip_prefix("http://") {
+        None => true,
+        Some(rest) => {
+            let host = match rest.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or_default(),
+                None => rest.split(':').next().unwrap_or_default(),
+            };
+            host == "localhost"
+                || host == "::1"
+                || host
+                    .parse::<std::net::Ipv4Addr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
     }
 }
 
@@ -290,10 +316,14 @@ mod tests {
             plain
         );
         let with = Invite::parse(&format!(
-            "privchat://room/{ID}?x=1&server=http://10.0.0.2:8787/"
+            "privchat://room/{ID}?x=1&server=https://10.0.0.2:8787/"
         ))
         .unwrap();
-        assert_eq!(with.servers, ["http://10.0.0.2:8787"]);
+        assert_eq!(with.servers, ["https://10.0.0.2:8787"]);
+        for local in ["http://127.0.0.1:1", "http://localhost:2", "http://[::1]:3"] {
+            let parsed = Invite::parse(&on(&[local], None).to_link()).unwrap();
+            assert_eq!(parsed.servers, [local], "clear text on loopback is fine");
+        }
         // A repeated address is tried once; the pin's case does not matter.
         let twice = Invite::parse(&format!(
             "privchat://room/{ID}?server=https://a:1&server=https://a:1&pin={}",
@@ -342,6 +372,15 @@ mod tests {
             (room("server=http://host:0"), InviteError::BadServer),
             (room("server=http://[::1"), InviteError::BadServer),
             (room("server=http://[zz]:1"), InviteError::BadServer),
+            (room("server=http://10.0.0.2:8787"), InviteError::ClearText),
+            (
+                room("server=http://chat.example.org"),
+                InviteError::ClearText,
+            ),
+            (
+                room("server=http://127.evil.example:1"),
+                InviteError::ClearText,
+            ),
             (room(&many), InviteError::TooManyServers),
             (room("server=https://a:1&pin=abc"), InviteError::BadPin),
             (
@@ -349,7 +388,7 @@ mod tests {
                 InviteError::BadPin,
             ),
             (
-                room(&format!("server=http://a:1&pin={PIN}")),
+                room(&format!("server=http://127.0.0.1:1&pin={PIN}")),
                 InviteError::BadPin,
             ),
         ];

@@ -202,6 +202,11 @@ pub async fn save_settings<R: Runtime>(
             let url = invite::server_url(&url).map_err(|_| {
                 plain("Enter the server's address, like https://chat.example.org:8787.")
             })?;
+            if !invite::encrypted_or_local(&url) {
+                return Err(plain(
+                    "Use https:// for a server on another computer: plain http:// would send your room keys over the network unencrypted.",
+                ));
+            }
             check_server(&url).await?;
             ServerSettings::Server { url }
         }

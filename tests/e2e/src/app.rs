@@ -173,6 +173,16 @@ impl App {
         }
     }
 
+    /// Waits for the lobby showing `expected` as its notice.
+    pub async fn notice(&self, expected: private_chat_protocol::app::Notice) {
+        self.ui
+            .wait_text("[data-testid=notice-text]", expected.text(), |t| {
+                t == expected.text()
+            })
+            .await;
+        self.ui.find("[data-testid=lobby]").await;
+    }
+
     /// The full id of the room on screen.
     pub async fn shown_room_id(&self) -> String {
         let id = self.ui.find("[data-testid=room-id]").await;

@@ -5,11 +5,15 @@
 //! # Layout
 //! - [`app`]: launching, screenshotting and stopping the app; native dialogs.
 //! - [`webdriver`]: a minimal W3C WebDriver client for WebKitWebDriver.
+//! - [`netns`]: two computers on one machine (network namespaces), for
+//!   tests of what crosses a network.
 //!
-//! The tests (`tests/app_window.rs`, `tests/package_deb.rs`) need the built
+//! The tests (`tests/app_window.rs`, `tests/two_computers.rs`,
+//! `tests/package_deb.rs`) need the built
 //! app and a display, so they are `#[ignore]`d in plain `cargo test`;
 //! `./scripts/test.sh app` and `... package` build what they need and run
 //! them with `--ignored` under `xvfb-run`.
 
 pub mod app;
+pub mod netns;
 pub mod webdriver;

@@ -137,15 +137,6 @@ async fn peer_here(app: &App, name: &str) {
         .await;
 }
 
-async fn notice(app: &App, expected: Notice) {
-    app.ui
-        .wait_text("[data-testid=notice-text]", expected.text(), |t| {
-            t == expected.text()
-        })
-        .await;
-    app.ui.find("[data-testid=lobby]").await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the built app and a display: run by scripts/test.sh"]
 async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
@@ -301,7 +292,7 @@ async fn destroy_from_the_app_asks_natively_and_ends_the_room_for_both() {
     // Confirm: both end in the lobby.
     app.ui.click("[data-testid=destroy-room]").await;
     answer_native_dialog(DESTROY_DIALOG, "Return");
-    notice(&app, Notice::DestroyedByYou).await;
+    app.notice(Notice::DestroyedByYou).await;
     app.screenshot("03-destroyed-by-you").await;
     peer.next("destroyed by the other person", |e| {
         matches!(
@@ -342,7 +333,7 @@ async fn destroy_by_the_other_person_sends_the_app_to_the_lobby() {
         .destroy(&peer.session.room_id, &peer.session.token)
         .await
         .unwrap();
-    notice(&app, Notice::DestroyedByPeer).await;
+    app.notice(Notice::DestroyedByPeer).await;
     app.screenshot("04-destroyed-by-peer").await;
     app.quit().await;
 }
@@ -360,7 +351,7 @@ async fn expiry_and_every_lobby_error() {
         .type_into("[data-testid=invite-input]", missing)
         .await;
     app.ui.click("[data-testid=join-room]").await;
-    notice(&app, Notice::RoomNotFound).await;
+    app.notice(Notice::RoomNotFound).await;
     app.screenshot("05-not-found").await;
 
     app.ui
@@ -383,7 +374,7 @@ async fn expiry_and_every_lobby_error() {
         .type_into("[data-testid=invite-input]", &format!("{CLEAR}{link}"))
         .await;
     app.ui.click("[data-testid=join-room]").await;
-    notice(&app, Notice::RoomFull).await;
+    app.notice(Notice::RoomFull).await;
     app.screenshot("06-room-full").await;
 
     // Expiry: the app joins a room with a 4-second lifetime.
@@ -405,7 +396,7 @@ async fn expiry_and_every_lobby_error() {
         .unwrap_or_default();
     assert!(class.contains("warning"), "red in the last minute: {class}");
     app.screenshot("07-last-seconds").await;
-    notice(&app, Notice::Expired).await;
+    app.notice(Notice::Expired).await;
     app.screenshot("08-expired").await;
     app.quit().await;
 }
@@ -474,7 +465,7 @@ async fn name_and_room_survive_a_restart() {
     let peer_api = Api::new(&server.url());
     let peer = peer_api.join(&invite.room_id, "bee").await.unwrap();
     peer_api.destroy(&peer.room_id, &peer.token).await.unwrap();
-    notice(&app, Notice::DestroyedByPeer).await;
+    app.notice(Notice::DestroyedByPeer).await;
     app.quit().await;
     let app = App::launch(launch).await;
     app.ui.find("[data-testid=lobby]").await;
@@ -505,9 +496,9 @@ async fn invite_links_from_outside_reach_the_running_app() {
     // Missing and malformed links: a notice, nothing else.
     let missing = invite_on("00000000-0000-4000-8000-000000000001", &server);
     app.open_link(&missing.to_link());
-    notice(&app, Notice::RoomNotFound).await;
+    app.notice(Notice::RoomNotFound).await;
     app.open_link("privchat://room/not-a-room");
-    notice(&app, Notice::InvalidInvite).await;
+    app.notice(Notice::InvalidInvite).await;
     app.screenshot("10-invalid-link").await;
 
     // A valid link: the running app joins the room.
@@ -703,9 +694,22 @@ async fn settings_switch_to_a_standalone_server_whose_rooms_any_app_joins() {
     app.ui.find("[data-testid=settings]").await;
     app.ui.click("[data-testid=settings-server]").await;
 
+    // Clear text to another computer is refused before anything is sent.
+    app.ui
+        .type_into("[data-testid=settings-url]", "http://chat.example.org")
+        .await;
+    app.ui.click("[data-testid=settings-save]").await;
+    app.ui
+        .wait_text("[data-testid=settings-error]", "https only", |t| {
+            t.starts_with("Use https://")
+        })
+        .await;
+
     // Nothing there, then something that is not a private_chat server.
     let dead = format!("http://127.0.0.1:{}", private_chat_tests::free_port());
-    app.ui.type_into("[data-testid=settings-url]", &dead).await;
+    app.ui
+        .type_into("[data-testid=settings-url]", &format!("{CLEAR}{dead}"))
+        .await;
     app.ui.click("[data-testid=settings-save]").await;
     app.ui
         .wait_text("[data-testid=settings-error]", "nothing answers", |t| {
@@ -767,7 +771,7 @@ async fn settings_switch_to_a_standalone_server_whose_rooms_any_app_joins() {
         .destroy(&peer.session.room_id, &peer.session.token)
         .await
         .unwrap();
-    notice(&app, Notice::DestroyedByPeer).await;
+    app.notice(Notice::DestroyedByPeer).await;
     peer.next("the end", |e| matches!(e, RoomEvent::Ended { .. }))
         .await;
 
@@ -835,7 +839,7 @@ async fn a_tampered_pin_is_refused_and_another_server_is_named_before_any_seat()
         .type_into("[data-testid=invite-input]", &tampered.to_link())
         .await;
     joiner.ui.click("[data-testid=join-room]").await;
-    notice(&joiner, Notice::UntrustedServer).await;
+    joiner.notice(Notice::UntrustedServer).await;
     joiner.screenshot("16-tampered-pin").await;
 
     // The right pin: it names the server and asks; Cancel takes no seat.

@@ -1,13 +1,7 @@
-//! The app's own room server, and which server the app starts on.
-//!
-//! The server is, in order: `PRIVATE_CHAT_SERVER` at run time, the server
-//! chosen in the settings, `PRIVATE_CHAT_DEFAULT_SERVER` at build time (what
-//! phone builds use: a phone's own server could only serve one person).
-//! Without any of them, rooms live on this computer: the app runs the server
-//! library in-process with the in-memory store ([`Embedded`]), on loopback
-//! for the app itself, and on the network, over TLS with a certificate of
-//! its own, while a room created here is open. Rooms of the embedded server
-//! live as long as this app runs.
+//! The app's own room server, for rooms that live on this computer: the
+//! server library in-process with the in-memory store, on loopback for the
+//! app itself, and on the network, over TLS with a certificate of its own,
+//! while a room created here is open. Its rooms live as long as the app runs.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -17,42 +11,7 @@ use private_chat_server::store::memory::MemoryStore;
 use private_chat_server::store::Store;
 use private_chat_server::{Config, RunningServer};
 
-use private_chat_protocol::app::ServerSettings;
-
 use crate::client::pin;
-
-/// Environment variable naming an external server (`http(s)://host:port`).
-pub const SERVER_ENV: &str = "PRIVATE_CHAT_SERVER";
-/// The server baked in at build time, if any.
-pub const BUILT_IN_SERVER: Option<&str> = option_env!("PRIVATE_CHAT_DEFAULT_SERVER");
-
-/// The external server to use, by precedence: the environment at run time,
-/// then the settings, then the one built in; `None` to run our own.
-pub fn configured(
-    env: Option<String>,
-    settings: Option<String>,
-    built_in: Option<&str>,
-) -> Option<String> {
-    [env, settings, built_in.map(str::to_owned)]
-        .into_iter()
-        .flatten()
-        .map(|url| url.trim().trim_end_matches('/').to_owned())
-        .find(|url| !url.is_empty())
-}
-
-/// Where rooms live at start-up: [`configured`] with this process's
-/// environment and build, over what the settings say.
-pub fn initial_settings(saved: ServerSettings) -> ServerSettings {
-    let env = std::env::var(SERVER_ENV).ok();
-    let saved_url = match &saved {
-        ServerSettings::Server { url } => Some(url.clone()),
-        ServerSettings::ThisComputer { .. } => None,
-    };
-    match configured(env, saved_url, BUILT_IN_SERVER) {
-        Some(url) => ServerSettings::Server { url },
-        None => saved,
-    }
-}
 
 /// The certificate of the embedded server, made once and kept.
 #[derive(Debug, Clone)]
@@ -232,25 +191,6 @@ pub fn network_urls(addrs: &[IpAddr], port: u16) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn environment_then_settings_then_built_in_then_our_own() {
-        let some = |s: &str| Some(s.to_owned());
-        let built_in = Some("https://built.in/");
-        assert_eq!(
-            configured(some("http://env:1"), some("http://set:2"), built_in).as_deref(),
-            Some("http://env:1")
-        );
-        assert_eq!(
-            configured(None, some(" http://set:2/ "), built_in).as_deref(),
-            Some("http://set:2")
-        );
-        assert_eq!(
-            configured(some("  "), None, built_in).as_deref(),
-            Some("https://built.in")
-        );
-        assert_eq!(configured(None, some(""), None), None);
-    }
 
     #[test]
     fn network_urls_bracket_v6_and_skip_nothing_else() {

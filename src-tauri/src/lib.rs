@@ -15,11 +15,13 @@
 //! - [`commands`]: what the UI may invoke; [`host`]: the app seen by a room
 //!   session (settings, notifications, the UI's channel).
 //! - [`settings`]: what is kept between runs (store plugin).
-//! - [`embedded`]: choosing or starting the room server.
+//! - [`choice`]: which server the app starts on; [`embedded`]: the app's own
+//!   server (loopback, and the network over TLS while a room is open).
 //! - [`links`]: invites opened from outside (deep links, second launches).
 //! - [`confirm`], [`notify`]: the native dialog and notifications.
 //! - [`names`]: anonymous display names.
 
+pub mod choice;
 pub mod client;
 pub mod commands;
 pub mod confirm;
@@ -63,7 +65,7 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let handle = app.handle();
-            let server = embedded::initial_settings(settings::server_settings(handle));
+            let server = choice::initial_settings(settings::server_settings(handle));
             let data_dir = app.path().app_data_dir()?;
             let port = settings::network_port(handle);
             let invite = links::invite_arg(std::env::args().skip(1));

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use private_chat_app::client::socket::Seat;
-use private_chat_app::client::{reach as addresses, Api, ClientError, RoomSocket};
+use private_chat_app::client::{reach, Api, ClientError, RoomSocket};
 use private_chat_e2e::app::{answer_native_dialog, App, Launch};
 use private_chat_protocol::app::{Notice, RoomEvent};
 use private_chat_protocol::invite::Invite;
@@ -105,7 +105,7 @@ async fn countdown_secs(app: &App) -> u64 {
 /// How the test, on this computer, reaches the room of an app's invite: the
 /// app's own server on the network, through loopback (tests send nothing to
 /// this computer's real network addresses), with the invite's pin.
-fn reach(invite: &Invite) -> Api {
+fn from_here(invite: &Invite) -> Api {
     let first = invite.servers.first().expect("the invite names its server");
     let port = first.rsplit(':').next().expect("an address with a port");
     Api::pinned(&format!("https://127.0.0.1:{port}"), invite.pin.as_deref())
@@ -169,7 +169,7 @@ async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
         );
     }
     assert_eq!(invite.pin.as_ref().map(String::len), Some(64));
-    let api = reach(&invite);
+    let api = from_here(&invite);
     app.ui
         .wait_text("[data-testid=presence]", "waiting", |t| {
             t.contains("Waiting")
@@ -270,7 +270,7 @@ async fn destroy_from_the_app_asks_natively_and_ends_the_room_for_both() {
     let app = App::launch(Launch::default()).await;
     app.ui.click("[data-testid=create-room]").await;
     let invite = invite_of(&app).await;
-    let mut peer = Peer::join(reach(&invite), &invite.room_id, "bee").await;
+    let mut peer = Peer::join(from_here(&invite), &invite.room_id, "bee").await;
     peer_here(&app, "bee").await;
 
     // Cancel in the native dialog: nothing happens.
@@ -327,7 +327,7 @@ async fn destroy_by_the_other_person_sends_the_app_to_the_lobby() {
     let app = App::launch(Launch::default()).await;
     app.ui.click("[data-testid=create-room]").await;
     let invite = invite_of(&app).await;
-    let peer = Peer::join(reach(&invite), &invite.room_id, "bee").await;
+    let peer = Peer::join(from_here(&invite), &invite.room_id, "bee").await;
     peer_here(&app, "bee").await;
     peer.api
         .destroy(&peer.session.room_id, &peer.session.token)
@@ -537,7 +537,7 @@ async fn invite_links_from_outside_reach_the_running_app() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let room_id = app.shown_room_id().await;
     assert_eq!(room_id, own.room_id);
-    reach(&own)
+    from_here(&own)
         .join(&own.room_id, "bee")
         .await
         .expect("seat 2 is still free");
@@ -606,7 +606,7 @@ async fn phone_sized_window_has_no_overflow() {
     let invite = invite_of(&app).await;
     app.ui.find("[data-testid=invite-qr] svg").await;
     app.screenshot("12-phone-room-qr").await;
-    let mut peer = Peer::join(reach(&invite), &invite.room_id, "bee").await;
+    let mut peer = Peer::join(from_here(&invite), &invite.room_id, "bee").await;
     let long = "a-very-long-word-without-spaces-".repeat(8);
     peer.socket.send(long.clone(), "p".into()).await.unwrap();
     app.ui
@@ -751,9 +751,7 @@ async fn settings_switch_to_a_standalone_server_whose_rooms_any_app_joins() {
     );
 
     // Another app with default settings joins from the invite alone.
-    let api = addresses::first_answering(&invite.servers, None)
-        .await
-        .unwrap();
+    let api = reach::first_answering(&invite.servers, None).await.unwrap();
     let mut peer = Peer::join(api, &invite.room_id, "bee").await;
     peer_here(&app, "bee").await;
     peer.socket
@@ -827,7 +825,7 @@ async fn a_tampered_pin_is_refused_and_another_server_is_named_before_any_seat()
     let invite = invite_of(&creator).await;
     let joiner = App::launch(Launch::default()).await;
     // The creator's server, as this computer reaches it: loopback.
-    let here = reach(&invite).base().to_owned();
+    let here = from_here(&invite).base().to_owned();
     let pin = invite.pin.clone().unwrap();
     let tampered = Invite {
         servers: vec![here.clone()],

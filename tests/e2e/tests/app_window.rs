@@ -676,6 +676,18 @@ async fn footer(app: &App, what: &str, ok: impl Fn(&str) -> bool) -> String {
         .await
 }
 
+/// Types `text` into a settings field (replacing what is there), saves, and
+/// waits for the refusal that `ok` recognises.
+async fn refused(app: &App, field: &str, text: &str, what: &str, ok: impl Fn(&str) -> bool) {
+    app.ui
+        .type_into(&format!("[data-testid={field}]"), &format!("{CLEAR}{text}"))
+        .await;
+    app.ui.click("[data-testid=settings-save]").await;
+    app.ui
+        .wait_text("[data-testid=settings-error]", what, ok)
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the built app and a display: run by scripts/test.sh"]
 async fn settings_switch_to_a_standalone_server_whose_rooms_any_app_joins() {
@@ -695,37 +707,26 @@ async fn settings_switch_to_a_standalone_server_whose_rooms_any_app_joins() {
     app.ui.click("[data-testid=settings-server]").await;
 
     // Clear text to another computer is refused before anything is sent.
-    app.ui
-        .type_into("[data-testid=settings-url]", "http://chat.example.org")
-        .await;
-    app.ui.click("[data-testid=settings-save]").await;
-    app.ui
-        .wait_text("[data-testid=settings-error]", "https only", |t| {
-            t.starts_with("Use https://")
-        })
-        .await;
+    refused(
+        &app,
+        "settings-url",
+        "http://chat.example.org",
+        "https only",
+        |t| t.starts_with("Use https://"),
+    )
+    .await;
 
     // Nothing there, then something that is not a private_chat server.
     let dead = format!("http://127.0.0.1:{}", private_chat_tests::free_port());
-    app.ui
-        .type_into("[data-testid=settings-url]", &format!("{CLEAR}{dead}"))
-        .await;
-    app.ui.click("[data-testid=settings-save]").await;
-    app.ui
-        .wait_text("[data-testid=settings-error]", "nothing answers", |t| {
-            t.starts_with("Nothing answers at")
-        })
-        .await;
+    refused(&app, "settings-url", &dead, "nothing answers", |t| {
+        t.starts_with("Nothing answers at")
+    })
+    .await;
     let other = not_a_chat_server().await;
-    app.ui
-        .type_into("[data-testid=settings-url]", &format!("{CLEAR}{other}"))
-        .await;
-    app.ui.click("[data-testid=settings-save]").await;
-    app.ui
-        .wait_text("[data-testid=settings-error]", "not a chat server", |t| {
-            t.ends_with("it is not a private_chat server.")
-        })
-        .await;
+    refused(&app, "settings-url", &other, "not a chat server", |t| {
+        t.ends_with("it is not a private_chat server.")
+    })
+    .await;
     app.screenshot("14-settings-refused").await;
 
     // The standalone server (Redis behind it): checked, saved, in use.
@@ -776,15 +777,14 @@ async fn settings_switch_to_a_standalone_server_whose_rooms_any_app_joins() {
     // Back to this computer, with a public address for a forwarded port.
     app.ui.click("[data-testid=open-settings]").await;
     app.ui.click("[data-testid=settings-this-computer]").await;
-    app.ui
-        .type_into("[data-testid=settings-public]", "not an address")
-        .await;
-    app.ui.click("[data-testid=settings-save]").await;
-    app.ui
-        .wait_text("[data-testid=settings-error]", "host:port", |t| {
-            t.contains("host:port")
-        })
-        .await;
+    refused(
+        &app,
+        "settings-public",
+        "not an address",
+        "host:port",
+        |t| t.contains("host:port"),
+    )
+    .await;
     app.ui
         .type_into(
             "[data-testid=settings-public]",

@@ -65,9 +65,11 @@ async fn enter<R: Runtime>(
     core: &Core,
     seat: SavedSeat,
     events: Channel<RoomEvent>,
-) -> std::result::Result<(), ClientError> {
+) -> Result<()> {
     let host: Arc<dyn Host> = Arc::new(AppHost(app.clone()));
-    core.enter(seat, host, host::sink(events)).await
+    core.enter(seat, host, host::sink(events))
+        .await
+        .map_err(command_error)
 }
 
 /// Everything the UI needs at start-up. Returns to the room the app is in
@@ -96,7 +98,7 @@ pub async fn bootstrap<R: Runtime>(
         match enter(&app, &core, seat, events).await {
             Ok(()) => boot.resumed = true,
             Err(e) => {
-                tracing::info!(%room_id, "saved room not resumed: {e}");
+                tracing::info!(%room_id, "saved room not resumed: {}", e.message);
                 settings::save_seat(&app, None);
                 // The room is gone, or its server (an embedded one that quit with
                 // the app) is: either way it cannot come back.
@@ -126,11 +128,7 @@ pub async fn create_room<R: Runtime>(
         .await
         .map_err(command_error)?;
     let seat = SavedSeat::new(&api, session);
-    enter(&app, &core, seat, events)
-        .await
-        .map_err(command_error)?;
-    settings::save_network_port(&app, core.network_port());
-    Ok(())
+    enter(&app, &core, seat, events).await
 }
 
 /// Joins the room of an invite (link or code); `false` when the person
@@ -157,9 +155,7 @@ pub async fn join_room<R: Runtime>(
                 .await
                 .map_err(command_error)?;
         } else {
-            enter(&app, &core, seat, events)
-                .await
-                .map_err(command_error)?;
+            enter(&app, &core, seat, events).await?;
         }
         return Ok(true);
     }
@@ -182,9 +178,7 @@ pub async fn join_room<R: Runtime>(
         .join(&invite.room_id, &settings::name(&app))
         .await
         .map_err(command_error)?;
-    enter(&app, &core, SavedSeat::new(&api, session), events)
-        .await
-        .map_err(command_error)?;
+    enter(&app, &core, SavedSeat::new(&api, session), events).await?;
     Ok(true)
 }
 
@@ -229,11 +223,7 @@ pub async fn save_settings<R: Runtime>(
     };
     settings::save_server_settings(&app, &checked);
     core.set_settings(checked);
-    let info = core.info().await.map_err(command_error)?;
-    if let Some(port) = info.network_port {
-        settings::save_network_port(&app, port);
-    }
-    Ok(info)
+    core.info().await.map_err(command_error)
 }
 
 /// Whether `url` answers as a private_chat server; the error says how not.

@@ -17,6 +17,10 @@ use crate::embedded::Embedded;
 use crate::room::{self, Host, RoomHandle, Sink};
 use crate::settings::SavedSeat;
 
+/// Keeps the network port between runs (the app: in its settings), so a
+/// port forwarded on a router stays right.
+pub type KeepPort = Box<dyn Fn(u16) + Send + Sync>;
+
 /// Managed state of the app.
 pub struct Core {
     settings: Mutex<ServerSettings>,
@@ -26,6 +30,8 @@ pub struct Core {
     data_dir: PathBuf,
     /// The port of the own server on the network (0: not chosen yet).
     network_port: AtomicU16,
+    /// Keeps a newly chosen network port between runs.
+    keep_port: KeepPort,
     room: Mutex<Option<RoomHandle>>,
     /// An invite link the app was started with, until the UI takes it.
     launch_invite: Mutex<Option<String>>,
@@ -54,11 +60,13 @@ pub fn command_error(e: ClientError) -> CommandError {
 }
 
 impl Core {
-    /// `network_port` is the port kept from an earlier run, if any.
+    /// `network_port` is the port kept from an earlier run, if any;
+    /// `keep_port` is told of every port chosen from now on.
     pub fn new(
         settings: ServerSettings,
         data_dir: PathBuf,
         network_port: Option<u16>,
+        keep_port: KeepPort,
         launch_invite: Option<String>,
     ) -> Result<Self, String> {
         let mut embedded_config = Config::default();
@@ -74,6 +82,7 @@ impl Core {
             embedded_config,
             data_dir,
             network_port: AtomicU16::new(network_port.unwrap_or(0)),
+            keep_port,
             room: Mutex::new(None),
             launch_invite: Mutex::new(launch_invite),
         })
@@ -117,7 +126,7 @@ impl Core {
     }
 
     /// The port of this computer's server on the network: the one kept, or
-    /// a free one chosen now (to be kept by the caller).
+    /// a free one chosen (and kept) now.
     pub fn network_port(&self) -> u16 {
         let kept = self.network_port.load(Ordering::Relaxed);
         if kept != 0 {
@@ -126,8 +135,24 @@ impl Core {
         let free = std::net::TcpListener::bind(("0.0.0.0", 0))
             .and_then(|l| l.local_addr())
             .map_or(0, |a| a.port());
-        self.network_port.store(free, Ordering::Relaxed);
-        free
+        match self
+            .network_port
+            .compare_exchange(0, free, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => {
+                (self.keep_port)(free);
+                free
+            }
+            // Another caller chose first.
+            Err(chosen) => chosen,
+        }
+    }
+
+    /// The port the own server ended up on (another, if the kept one was taken).
+    fn network_port_used(&self, port: u16) {
+        if self.network_port.swap(port, Ordering::Relaxed) != port {
+            (self.keep_port)(port);
+        }
     }
 
     /// The server in use, for the lobby and the settings view.
@@ -168,7 +193,7 @@ impl Core {
                     .open_to_network(port)
                     .await
                     .map_err(ClientError::Unreachable)?;
-                self.network_port.store(port, Ordering::Relaxed);
+                self.network_port_used(port);
                 invite.servers = urls;
                 if let ServerSettings::ThisComputer {
                     public_address: Some(address),

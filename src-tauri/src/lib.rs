@@ -68,8 +68,10 @@ pub fn run() {
             let server = choice::initial_settings(settings::server_settings(handle));
             let data_dir = app.path().app_data_dir()?;
             let port = settings::network_port(handle);
+            let keeper = handle.clone();
+            let keep_port = Box::new(move |port| settings::save_network_port(&keeper, port));
             let invite = links::invite_arg(std::env::args().skip(1));
-            app.manage(core::Core::new(server, data_dir, port, invite)?);
+            app.manage(core::Core::new(server, data_dir, port, keep_port, invite)?);
             register_links(app);
             Ok(())
         })

@@ -676,6 +676,19 @@ async fn footer(app: &App, what: &str, ok: impl Fn(&str) -> bool) -> String {
         .await
 }
 
+/// The settings view's port hint (opened and closed again).
+async fn port_to_forward(app: &App) -> String {
+    app.ui.click("[data-testid=open-settings]").await;
+    let text = app
+        .ui
+        .wait_text("[data-testid=settings-port]", "the port", |t| {
+            t.contains("port")
+        })
+        .await;
+    app.ui.click("[data-testid=settings-cancel]").await;
+    text
+}
+
 /// Types `text` into a settings field (replacing what is there), saves, and
 /// waits for the refusal that `ok` recognises.
 async fn refused(app: &App, field: &str, text: &str, what: &str, ok: impl Fn(&str) -> bool) {
@@ -700,7 +713,16 @@ async fn settings_switch_to_a_standalone_server_whose_rooms_any_app_joins() {
         data_dir: Some(data_dir.clone()),
         ..Launch::default()
     };
+    // The port to forward is chosen once and kept, even with nothing saved.
     let app = App::launch(launch.clone()).await;
+    let first = port_to_forward(&app).await;
+    app.quit().await;
+    let app = App::launch(launch.clone()).await;
+    assert_eq!(
+        port_to_forward(&app).await,
+        first,
+        "the port to forward changed"
+    );
     footer(&app, "this computer", |t| t.contains("this computer")).await;
     app.ui.click("[data-testid=open-settings]").await;
     app.ui.find("[data-testid=settings]").await;

@@ -53,7 +53,7 @@ on_display() {
   xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- "$@"
 }
 
-server_crates=(-p private-chat-protocol -p private-chat-server -p private-chat-tests)
+server_crates=(-p private-chat-protocol -p private-chat-crypto -p private-chat-server -p private-chat-tests)
 app_crates=(-p private-chat-ui -p private-chat-app -p private-chat-e2e)
 
 # Docker does not run here: check the Dockerfile and compose.yaml as far as
@@ -96,6 +96,8 @@ stage_app() {
   cargo build --locked -q -p private-chat-app
   rm -rf artifacts/e2e
   on_display cargo test --locked -p private-chat-e2e --test app_window -- --ignored --test-threads=1 2>&1 | tee -a "$results"
+  echo "==> app: end-to-end encryption (two windows; Redis, MONITOR and log scanned)"
+  on_display cargo test --locked -p private-chat-e2e --test encryption -- --ignored --test-threads=1 2>&1 | tee -a "$results"
   echo "==> app: two computers (network namespaces, a window on each)"
   need_packages iproute2
   on_display cargo test --locked -p private-chat-e2e --test two_computers -- --ignored 2>&1 | tee -a "$results"

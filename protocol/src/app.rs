@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
-use crate::http::{Member, Message};
+use crate::http::Member;
 
 /// Event carrying an invite link opened from outside (a string).
 pub const OPEN_INVITE_EVENT: &str = "open-invite";
@@ -140,11 +140,44 @@ pub struct Bootstrap {
 pub struct RoomView {
     pub room_id: String,
     pub member_id: String,
-    /// The link to share (`privchat://room/...`).
+    /// The link to share (`privchat://room/...#<secret>`).
     pub invite: String,
     pub expires_in_ms: u64,
+    /// Names are the ones the members' apps sent, end-to-end encrypted;
+    /// a member whose name has not come yet has an empty one.
     pub members: Vec<Member>,
-    pub messages: Vec<Message>,
+    /// The conversation, decrypted by the shell (key-exchange frames and
+    /// names are not messages and are left out).
+    pub messages: Vec<ChatMessage>,
+    pub security: Security,
+}
+
+/// A message as the shell read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub id: u64,
+    pub member_id: String,
+    /// The sender's name (empty while unknown).
+    pub name: String,
+    /// The text; `None` when the message could not be verified (changed,
+    /// replayed, reordered or sealed with another key): it is never shown.
+    pub text: Option<String>,
+    pub sent_at_ms: u64,
+}
+
+/// How far the room's end-to-end encryption has come.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Security {
+    /// The two apps have not finished their key exchange (the other person
+    /// has not joined, or their app has not answered yet); nothing can be
+    /// sent.
+    Waiting,
+    /// Keys agreed. Both windows show `safety_code`; the same code on both
+    /// means no one else holds the keys.
+    Secured { safety_code: String },
+    /// The key exchange could not be verified; nothing can be sent.
+    Failed { reason: String },
 }
 
 /// Why the app is back in the lobby, or what went wrong there.
@@ -160,6 +193,10 @@ pub enum Notice {
     /// The server did not present the certificate the invite pinned.
     UntrustedServer,
     InvalidInvite,
+    /// The invite has no key (a bare room code or a cut link).
+    InviteWithoutKey,
+    /// The invite's key does not fit the room's key exchange.
+    KeyMismatch,
 }
 
 impl Notice {
@@ -178,7 +215,13 @@ impl Notice {
                 "That room's server is not the one the invite names, so nothing was sent to it. Ask for a new invite."
             }
             Self::InvalidInvite => {
-                "That invite is not valid. Paste a privchat:// link or a room code."
+                "That invite is not valid. Paste the whole privchat:// link."
+            }
+            Self::InviteWithoutKey => {
+                "That invite has no key (the part after #), so the room cannot be joined privately. Ask for the whole link."
+            }
+            Self::KeyMismatch => {
+                "That invite's key does not match the room, so nothing was sent to it. Ask for a new invite."
             }
         }
     }
@@ -232,8 +275,13 @@ pub enum RoomEvent {
     },
     Message {
         room_id: String,
-        message: Message,
+        message: ChatMessage,
         nonce: Option<String>,
+    },
+    /// The key exchange moved on (or failed).
+    Security {
+        room_id: String,
+        security: Security,
     },
     Typing {
         room_id: String,
@@ -264,6 +312,7 @@ impl RoomEvent {
             Self::Connection { room_id, .. }
             | Self::Presence { room_id, .. }
             | Self::Message { room_id, .. }
+            | Self::Security { room_id, .. }
             | Self::Typing { room_id, .. }
             | Self::SendFailed { room_id, .. }
             | Self::Deadline { room_id, .. }

@@ -2,6 +2,8 @@
 //! lives: `?server=<http(s) URL>` once per address a joiner may try (in
 //! order), and `&pin=<SHA-256 of the server's certificate>` when that
 //! server's certificate is self-made (the app's own server on a network).
+//! The fragment (`#<secret>`) holds the room's key-exchange secret: clients
+//! never send a fragment to a server.
 //!
 //! One parser and one builder, shared by the UI (to accept what people paste)
 //! and the desktop shell (deep links, the copy button), so both always agree.
@@ -15,6 +17,8 @@ pub const SCHEME: &str = "privchat";
 pub const MAX_INVITE_LEN: usize = 1024;
 /// Most server addresses one invite may name.
 pub const MAX_SERVERS: usize = 6;
+/// Length of the secret in the fragment: 32 bytes in unpadded base64url.
+pub const SECRET_LEN: usize = 43;
 
 /// A parsed invite.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -27,6 +31,9 @@ pub struct Invite {
     /// The SHA-256 of the servers' certificate (64 lower-case hex digits):
     /// the joiner accepts that certificate and no other.
     pub pin: Option<String>,
+    /// The room's end-to-end secret (43 base64url characters), from the
+    /// fragment; `None` for a bare room code, which cannot be joined.
+    pub secret: Option<String>,
 }
 
 /// Why an invite was refused; the text is meant for people.
@@ -40,6 +47,7 @@ pub enum InviteError {
     TooManyServers,
     BadPin,
     ClearText,
+    BadSecret,
 }
 
 impl fmt::Display for InviteError {
@@ -57,6 +65,7 @@ impl fmt::Display for InviteError {
             Self::ClearText => {
                 "That invite's server does not encrypt its connection (http://), so it is refused."
             }
+            Self::BadSecret => "That invite's key is damaged. Ask for the whole link again.",
         })
     }
 }
@@ -72,7 +81,7 @@ impl Invite {
         }
     }
 
-    /// The link form: `privchat://room/<id>[?server=<url>...][&pin=<hex>]`.
+    /// The link form: `privchat://room/<id>[?server=<url>...][&pin=<hex>][#<secret>]`.
     pub fn to_link(&self) -> String {
         let mut query: Vec<String> = self
             .servers
@@ -84,6 +93,10 @@ impl Invite {
         if !query.is_empty() {
             link.push('?');
             link.push_str(&query.join("&"));
+        }
+        if let Some(secret) = &self.secret {
+            link.push('#');
+            link.push_str(secret);
         }
         link
     }
@@ -103,11 +116,14 @@ impl Invite {
         if !scheme.eq_ignore_ascii_case(SCHEME) {
             return Err(InviteError::WrongScheme);
         }
-        let rest = rest.split('#').next().unwrap_or_default();
+        let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         let path = path.trim_end_matches('/');
         let id = path.strip_prefix("room/").ok_or(InviteError::WrongScheme)?;
         let mut invite = Self::local(room_id(id)?);
+        if !fragment.is_empty() {
+            invite.secret = Some(secret(fragment)?);
+        }
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match key {
@@ -167,6 +183,19 @@ pub fn encrypted_or_local(url: &str) -> bool {
                     .parse::<std::net::Ipv4Addr>()
                     .is_ok_and(|ip| ip.is_loopback())
         }
+    }
+}
+
+/// The fragment's secret: exactly [`SECRET_LEN`] base64url characters.
+fn secret(raw: &str) -> Result<String, InviteError> {
+    let ok = raw.len() == SECRET_LEN
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(InviteError::BadSecret)
     }
 }
 
@@ -263,12 +292,14 @@ mod tests {
 
     const ID: &str = "3f2b8c1e-4a5d-4e6f-8a9b-0c1d2e3f4a5b";
     const PIN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const SECRET: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh-";
 
     fn on(servers: &[&str], pin: Option<&str>) -> Invite {
         Invite {
             room_id: ID.into(),
             servers: servers.iter().map(|s| s.to_string()).collect(),
             pin: pin.map(str::to_owned),
+            secret: None,
         }
     }
 
@@ -286,9 +317,18 @@ mod tests {
                 ],
                 Some(PIN),
             ),
+            Invite {
+                secret: Some(SECRET.into()),
+                ..on(&["https://a:1"], Some(PIN))
+            },
         ] {
             assert_eq!(Invite::parse(&invite.to_link()).unwrap(), invite);
         }
+        let keyed = Invite {
+            secret: Some(SECRET.into()),
+            ..Invite::local(ID)
+        };
+        assert_eq!(keyed.to_link(), format!("privchat://room/{ID}#{SECRET}"));
         assert_eq!(
             on(&["http://127.0.0.1:4000"], None).to_link(),
             format!("privchat://room/{ID}?server=http%3A%2F%2F127.0.0.1%3A4000")
@@ -312,8 +352,15 @@ mod tests {
             plain
         );
         assert_eq!(
-            Invite::parse(&format!("PRIVCHAT://room/{ID}#x")).unwrap(),
+            Invite::parse(&format!("PRIVCHAT://room/{ID}#")).unwrap(),
             plain
+        );
+        assert_eq!(
+            Invite::parse(&format!("privchat://room/{ID}/#{SECRET}"))
+                .unwrap()
+                .secret
+                .as_deref(),
+            Some(SECRET)
         );
         let with = Invite::parse(&format!(
             "privchat://room/{ID}?x=1&server=https://10.0.0.2:8787/"
@@ -390,6 +437,15 @@ mod tests {
             (
                 room(&format!("server=http://127.0.0.1:1&pin={PIN}")),
                 InviteError::BadPin,
+            ),
+            (format!("privchat://room/{ID}#x"), InviteError::BadSecret),
+            (
+                format!("privchat://room/{ID}#{}=", &SECRET[..42]),
+                InviteError::BadSecret,
+            ),
+            (
+                format!("privchat://room/{ID}#{SECRET}A"),
+                InviteError::BadSecret,
             ),
         ];
         for (input, expected) in cases {

@@ -1,8 +1,11 @@
 //! Default bounds. The server may be configured otherwise; these are what a
 //! stock server enforces and what clients use to warn before sending.
 
-/// Largest message `body`, in bytes of UTF-8.
-pub const MAX_BODY_BYTES: usize = 8 * 1024;
+/// Largest message `body`, in bytes of UTF-8: room for the sealed frame
+/// of a longest text (see [`MAX_TEXT_BYTES`]).
+pub const MAX_BODY_BYTES: usize = 12 * 1024;
+/// Longest text (and display name) the app seals, in bytes of UTF-8.
+pub const MAX_TEXT_BYTES: usize = 8 * 1024;
 /// Largest display `name`, in bytes of UTF-8.
 pub const MAX_NAME_BYTES: usize = 256;
 /// Largest `nonce` of a `send` frame, in bytes.

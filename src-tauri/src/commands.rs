@@ -18,7 +18,9 @@ use crate::client::reach;
 use crate::core::{command_error, Core};
 use crate::host::{self, AppHost};
 use crate::room::{Host, RoomHandle};
+use crate::secure;
 use crate::settings::{self, SavedSeat};
+use private_chat_crypto::{InviteSecret, Role};
 
 type Result<T> = std::result::Result<T, CommandError>;
 
@@ -67,7 +69,8 @@ async fn enter<R: Runtime>(
     events: Channel<RoomEvent>,
 ) -> Result<()> {
     let host: Arc<dyn Host> = Arc::new(AppHost(app.clone()));
-    core.enter(seat, host, host::sink(events))
+    let name = settings::name(app);
+    core.enter(seat, &name, host, host::sink(events))
         .await
         .map_err(command_error)
 }
@@ -93,15 +96,18 @@ pub async fn bootstrap<R: Runtime>(
             return Ok(boot);
         }
     }
-    if let Some(seat) = settings::seat(&app) {
+    let seat = settings::seat(&app);
+    core.forget_other_keys(seat.as_ref().map(|s| s.room_id.as_str()));
+    if let Some(seat) = seat {
         let room_id = seat.room_id.clone();
         match enter(&app, &core, seat, events).await {
             Ok(()) => boot.resumed = true,
             Err(e) => {
                 tracing::info!(%room_id, "saved room not resumed: {}", e.message);
                 settings::save_seat(&app, None);
+                core.forget_keys(&room_id);
                 // The room is gone, or its server (an embedded one that quit with
-                // the app) is: either way it cannot come back.
+                // the app) is, or its keys are: either way it cannot come back.
                 boot.notice = Some(Notice::RoomNotFound);
             }
         }
@@ -123,11 +129,15 @@ pub async fn create_room<R: Runtime>(
     events: Channel<RoomEvent>,
 ) -> Result<()> {
     let api = core.home().await.map_err(command_error)?;
+    // The server gets a random stand-in for the name: the real one travels
+    // sealed once the other app has the keys.
     let session = api
-        .create(&settings::name(&app), None)
+        .create(&secure::opaque_name(), None)
         .await
         .map_err(command_error)?;
     let seat = SavedSeat::new(&api, session);
+    core.keep_secret(&seat.room_id, Role::Creator, InviteSecret::random())
+        .map_err(command_error)?;
     enter(&app, &core, seat, events).await
 }
 
@@ -148,6 +158,10 @@ pub async fn join_room<R: Runtime>(
         notice: Some(Notice::InvalidInvite),
         message: e.to_string(),
     })?;
+    let no_key = || CommandError {
+        notice: Some(Notice::InviteWithoutKey),
+        message: Notice::InviteWithoutKey.text().into(),
+    };
     // Our own seat (room ids are unique): back to the room, no second seat.
     if let Some(seat) = settings::seat(&app).filter(|s| s.room_id == invite.room_id) {
         if let Some(room) = core.room().filter(|r| r.seat().room_id == seat.room_id) {
@@ -159,6 +173,9 @@ pub async fn join_room<R: Runtime>(
         }
         return Ok(true);
     }
+    // Without the key no seat is taken: the room could not be read anyway.
+    let secret = invite.secret.as_deref().ok_or_else(no_key)?;
+    let secret = InviteSecret::from_fragment(secret).map_err(|_| no_key())?;
     if core.room().is_some() && !crate::confirm::leave(&app, &window).await {
         return Ok(false);
     }
@@ -175,10 +192,18 @@ pub async fn join_room<R: Runtime>(
         return Ok(false);
     }
     let session = api
-        .join(&invite.room_id, &settings::name(&app))
+        .join(&invite.room_id, &secure::opaque_name())
         .await
         .map_err(command_error)?;
-    enter(&app, &core, SavedSeat::new(&api, session), events).await?;
+    let seat = SavedSeat::new(&api, session);
+    core.keep_secret(&seat.room_id, Role::Joiner, secret)
+        .map_err(command_error)?;
+    let room_id = seat.room_id.clone();
+    if let Err(e) = enter(&app, &core, seat, events).await {
+        // A seat whose room cannot be read is of no use: not kept.
+        core.forget_keys(&room_id);
+        return Err(e);
+    }
     Ok(true)
 }
 
@@ -239,9 +264,11 @@ async fn check_server(url: &str) -> Result<()> {
         Err(ClientError::Untrusted(_)) => Err(plain(format!(
             "{url} does not have a valid certificate for its name."
         ))),
-        Err(ClientError::Server(_) | ClientError::Protocol(_)) => Err(plain(format!(
-            "{url} answers, but it is not a private_chat server."
-        ))),
+        Err(ClientError::Server(_) | ClientError::Protocol(_) | ClientError::KeyMismatch) => {
+            Err(plain(format!(
+                "{url} answers, but it is not a private_chat server."
+            )))
+        }
     }
 }
 

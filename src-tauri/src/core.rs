@@ -15,7 +15,9 @@ use tokio::sync::OnceCell;
 use crate::client::api::{Api, ClientError};
 use crate::embedded::Embedded;
 use crate::room::{self, Host, RoomHandle, Sink};
+use crate::secure::{Engine, KeyFile, Saved};
 use crate::settings::SavedSeat;
+use private_chat_crypto::{InviteSecret, Role};
 
 /// Keeps the network port between runs (the app: in its settings), so a
 /// port forwarded on a router stays right.
@@ -55,6 +57,10 @@ pub fn command_error(e: ClientError) -> CommandError {
         ClientError::Protocol(message) => CommandError {
             notice: None,
             message,
+        },
+        ClientError::KeyMismatch => CommandError {
+            notice: Some(Notice::KeyMismatch),
+            message: Notice::KeyMismatch.text().into(),
         },
     }
 }
@@ -184,8 +190,9 @@ impl Core {
     /// lives, so an app with any settings can join. A room of the app's own
     /// server opens it to the network and names its addresses (and the
     /// public address, if set) with its certificate's fingerprint.
-    pub async fn invite_for(&self, seat: &SavedSeat) -> Result<String, ClientError> {
+    pub async fn invite_for(&self, seat: &SavedSeat, secret: &str) -> Result<String, ClientError> {
         let mut invite = Invite::local(seat.room_id.clone());
+        invite.secret = Some(secret.to_owned());
         match self.hosted_here(seat) {
             Some(embedded) => {
                 let port = self.network_port();
@@ -219,16 +226,58 @@ impl Core {
         }
     }
 
+    /// The key file of a room.
+    fn key_file(&self, room_id: &str) -> Result<KeyFile, ClientError> {
+        KeyFile::new(&self.data_dir, room_id).map_err(ClientError::Protocol)
+    }
+
+    /// Keeps the secret of a room just created or joined, before its first
+    /// open: the room's keys start from it.
+    pub fn keep_secret(
+        &self,
+        room_id: &str,
+        role: Role,
+        secret: InviteSecret,
+    ) -> Result<(), ClientError> {
+        let saved = Saved {
+            role,
+            secret,
+            keys: None,
+            exchange: 0,
+            counter: 0,
+        };
+        self.key_file(room_id)?
+            .save(&saved)
+            .map_err(ClientError::Protocol)
+    }
+
+    /// Deletes the key files of rooms other than `keep` (ended while the
+    /// app was closed, or never entered).
+    pub fn forget_other_keys(&self, keep: Option<&str>) {
+        KeyFile::delete_others(&self.data_dir, keep);
+    }
+
+    /// Deletes the key file of a room this app will not go back to.
+    pub fn forget_keys(&self, room_id: &str) {
+        if let Ok(file) = self.key_file(room_id) {
+            file.delete();
+        }
+    }
+
     /// Opens the room of `seat` with `sink` as its UI, replacing (and so
-    /// stopping) the session of any room the app was in.
+    /// stopping) the session of any room the app was in. `name` is sent,
+    /// sealed, once the room's keys are agreed.
     pub async fn enter(
         &self,
         seat: SavedSeat,
+        name: &str,
         host: Arc<dyn Host>,
         sink: Sink,
     ) -> Result<(), ClientError> {
-        let invite = self.invite_for(&seat).await?;
-        let handle = room::open(seat, invite, host, sink).await?;
+        let engine = Engine::load(self.key_file(&seat.room_id)?, &seat.member_id, name)
+            .map_err(ClientError::Protocol)?;
+        let invite = self.invite_for(&seat, &engine.fragment()).await?;
+        let handle = room::open(seat, invite, engine, host, sink).await?;
         let previous = self.room.lock().map(|mut r| r.replace(handle));
         drop(previous);
         Ok(())

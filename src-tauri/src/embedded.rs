@@ -34,7 +34,7 @@ impl Identity {
                 .map_err(|e| format!("cannot make a certificate: {e}"))?;
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            write_private(&key, made.key_pair.serialize_pem().as_bytes())?;
+            crate::private_file::write(&key, made.key_pair.serialize_pem().as_bytes())?;
             std::fs::write(&cert, made.cert.pem())
                 .map_err(|e| format!("cannot write {}: {e}", cert.display()))?;
         }
@@ -46,19 +46,6 @@ impl Identity {
             key,
         })
     }
-}
-
-/// Writes a file only its owner can read.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .and_then(|mut f| f.write_all(bytes))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// The room server inside the app: one store, served on loopback always and

@@ -11,6 +11,8 @@
 //! # Layout
 //! - [`client`]: typed calls and the reconnecting room socket; no window needed.
 //! - [`room`]: the session that owns an open room (seat, socket, its end).
+//! - [`secure`]: end-to-end encryption of a room (key exchange, sealing,
+//!   the key file); [`private_file`]: files only the user can read.
 //! - [`core`]: the app's live state (server in use, handle of the room it is in).
 //! - [`commands`]: what the UI may invoke; [`host`]: the app seen by a room
 //!   session (settings, notifications, the UI's channel).
@@ -31,7 +33,9 @@ pub mod host;
 pub mod links;
 pub mod names;
 pub mod notify;
+pub mod private_file;
 pub mod room;
+pub mod secure;
 pub mod settings;
 
 use tauri::Manager;

@@ -1,5 +1,7 @@
 //! One owner per open room: a session task that holds the seat, the room's
-//! socket and the UI's event sink, and is the one place a room ends.
+//! socket, its end-to-end [`Engine`] and the UI's event sink, and is the one
+//! place a room ends. Every stored message passes through the engine, in id
+//! order, before the UI sees it: the UI gets plaintext, never a key.
 //!
 //! Commands talk to it through a [`RoomHandle`]; nothing is locked across
 //! network I/O. It needs no window: the app gives it a [`Host`] (settings
@@ -9,13 +11,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use private_chat_protocol::app::{Notice, RoomEvent, RoomView};
-use private_chat_protocol::ErrorCode;
+use private_chat_crypto::Role;
+use private_chat_protocol::app::{ChatMessage, Notice, RoomEvent, RoomView};
+use private_chat_protocol::{ErrorCode, Member, Message};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::client::socket::Seat;
+use crate::client::socket::{Emit, Feed, Seat};
 use crate::client::{Api, ClientError, RoomSocket};
+use crate::secure::{Engine, Failure, Step};
 use crate::settings::SavedSeat;
 
 /// Where the room's events go: the UI's channel in the app.
@@ -106,22 +110,46 @@ impl RoomHandle {
     }
 }
 
-/// Reads the room, keeps the seat, sends the view to `sink` as its first
-/// event and starts the session that owns the room from then on.
+/// Reads the room through `engine` (which may post key-exchange frames),
+/// keeps the seat, sends the view to `sink` as its first event and starts
+/// the session that owns the room from then on. A joiner whose invite key
+/// does not fit the room is refused with [`ClientError::KeyMismatch`].
 pub async fn open(
     seat: SavedSeat,
     invite: String,
+    mut engine: Engine,
     host: Arc<dyn Host>,
     sink: Sink,
 ) -> Result<RoomHandle, ClientError> {
     let api = seat.api();
-    let view = read_view(&api, &seat, &invite).await?;
+    let info = api.room(&seat.room_id, &seat.token).await?;
+    let history = api.messages(&seat.room_id, &seat.token, None).await?;
+    let last_id = history.last().map_or(0, |m| m.id);
+    let mut messages = Vec::new();
+    for message in &history {
+        let step = engine.receive(message);
+        post(&api, &seat, &step).await;
+        messages.extend(step.show);
+    }
+    let step = engine.resume();
+    post(&api, &seat, &step).await;
+    if engine.role() == Role::Joiner && engine.failure() == Some(Failure::Unverified) {
+        return Err(ClientError::KeyMismatch);
+    }
     host.save_seat(Some(&seat));
-    let last_id = view.messages.last().map_or(0, |m| m.id);
-    let expires_in = Duration::from_millis(view.expires_in_ms);
+    let expires_in = Duration::from_millis(info.expires_in_ms);
+    let view = RoomView {
+        room_id: seat.room_id.clone(),
+        member_id: seat.member_id.clone(),
+        invite: invite.clone(),
+        expires_in_ms: info.expires_in_ms,
+        members: engine.members(info.members.clone()),
+        messages: messages.clone(),
+        security: engine.security(),
+    };
     sink(RoomEvent::Entered { view });
 
-    let (events_tx, events) = mpsc::unbounded_channel();
+    let (feed_tx, feed) = mpsc::unbounded_channel();
     let socket = RoomSocket::spawn(
         Seat {
             api: api.clone(),
@@ -131,8 +159,8 @@ pub async fn open(
         },
         last_id,
         expires_in,
-        Arc::new(move |event| {
-            let _ = events_tx.send(event);
+        Emit::new(move |item| {
+            let _ = feed_tx.send(item);
         }),
     );
     let (requests, inbox) = mpsc::channel(64);
@@ -145,8 +173,11 @@ pub async fn open(
         host,
         sink,
         socket,
+        engine,
+        shown: messages,
+        members: info.members,
     };
-    let task = tokio::spawn(session.run(inbox, events));
+    let task = tokio::spawn(session.run(inbox, feed));
     Ok(RoomHandle {
         seat,
         invite,
@@ -155,18 +186,16 @@ pub async fn open(
     })
 }
 
-/// The room as the UI first shows it: members, deadline and history.
-async fn read_view(api: &Api, seat: &SavedSeat, invite: &str) -> Result<RoomView, ClientError> {
-    let info = api.room(&seat.room_id, &seat.token).await?;
-    let messages = api.messages(&seat.room_id, &seat.token, None).await?;
-    Ok(RoomView {
-        room_id: seat.room_id.clone(),
-        member_id: seat.member_id.clone(),
-        invite: invite.to_owned(),
-        expires_in_ms: info.expires_in_ms,
-        members: info.members,
-        messages,
-    })
+/// Posts what the engine asks for, in order. A failure is logged: the
+/// engine asks again on the next open (its name), or the other app
+/// stays waiting (a visible state).
+async fn post(api: &Api, seat: &SavedSeat, step: &Step) {
+    for body in &step.post {
+        if let Err(e) = api.post_message(&seat.room_id, &seat.token, body).await {
+            tracing::warn!(room_id = %seat.room_id, "key exchange frame not posted: {e}");
+            return;
+        }
+    }
 }
 
 struct Session {
@@ -176,13 +205,19 @@ struct Session {
     host: Arc<dyn Host>,
     sink: Sink,
     socket: RoomSocket,
+    engine: Engine,
+    /// Every message shown so far, for a reloaded UI (plaintext stays in
+    /// the shell's memory for the room's life, never on disk).
+    shown: Vec<ChatMessage>,
+    /// Members as the server last told, before names are filled in.
+    members: Vec<Member>,
 }
 
 impl Session {
     async fn run(
         mut self,
         mut inbox: mpsc::Receiver<Request>,
-        mut events: mpsc::UnboundedReceiver<RoomEvent>,
+        mut feed: mpsc::UnboundedReceiver<Feed>,
     ) {
         loop {
             tokio::select! {
@@ -195,9 +230,14 @@ impl Session {
                         }
                     }
                 },
-                Some(event) = events.recv() => match event {
-                    RoomEvent::Ended { notice, .. } => return self.end(notice),
-                    event => self.deliver(event),
+                Some(item) = feed.recv() => match item {
+                    Feed::Event(RoomEvent::Ended { notice, .. }) => return self.end(notice),
+                    Feed::Event(RoomEvent::Presence { members, .. }) => {
+                        self.members = members;
+                        self.presence();
+                    }
+                    Feed::Event(event) => (self.sink)(event),
+                    Feed::Message { message, nonce } => self.read(message, nonce).await,
                 },
             }
         }
@@ -207,7 +247,7 @@ impl Session {
     async fn handle(&mut self, request: Request) -> Option<Notice> {
         match request {
             Request::Attach(sink, reply) => {
-                let view = read_view(&self.api, &self.seat, &self.invite).await;
+                let view = self.view().await;
                 let answer = view.map(|view| {
                     sink(RoomEvent::Entered { view });
                     self.sink = sink;
@@ -215,7 +255,11 @@ impl Session {
                 let _ = reply.send(answer);
             }
             Request::Send { body, nonce, reply } => {
-                let _ = reply.send(self.socket.send(body, nonce).await);
+                let answer = match self.engine.seal_text(&body) {
+                    Ok(sealed) => self.socket.send(sealed, nonce).await,
+                    Err(reason) => Err(reason),
+                };
+                let _ = reply.send(answer);
             }
             Request::Typing => self.socket.typing(),
             Request::Destroy(reply) => {
@@ -235,20 +279,69 @@ impl Session {
         None
     }
 
-    /// Passes an event to the UI, with a notification for the peer's message.
-    fn deliver(&self, event: RoomEvent) {
-        if let RoomEvent::Message { message, .. } = &event {
-            if message.member_id != self.seat.member_id {
-                // Never the text: a notification can be read over a shoulder.
-                self.host.notify("New message in your private room.");
-            }
+    /// Reads one stored message through the engine: posts what the key
+    /// exchange needs, tells the UI what changed, shows the message.
+    async fn read(&mut self, message: Message, nonce: Option<String>) {
+        let step = self.engine.receive(&message);
+        post(&self.api, &self.seat, &step).await;
+        if step.changed {
+            (self.sink)(RoomEvent::Security {
+                room_id: self.seat.room_id.clone(),
+                security: self.engine.security(),
+            });
+            self.presence();
         }
-        (self.sink)(event);
+        if let Some(message) = step.show {
+            self.show(message, nonce);
+        }
     }
 
-    /// The room is over: forget its seat, tell the person, stop.
+    /// The members, with the names their apps sent.
+    fn presence(&self) {
+        (self.sink)(RoomEvent::Presence {
+            room_id: self.seat.room_id.clone(),
+            members: self.engine.members(self.members.clone()),
+        });
+    }
+
+    /// Passes a message to the UI, with a notification for the peer's.
+    fn show(&mut self, message: ChatMessage, nonce: Option<String>) {
+        self.shown.push(message.clone());
+        if message.member_id != self.seat.member_id {
+            // Never the text: a notification can be read over a shoulder.
+            self.host.notify("New message in your private room.");
+        }
+        (self.sink)(RoomEvent::Message {
+            room_id: self.seat.room_id.clone(),
+            message,
+            nonce,
+        });
+    }
+
+    /// The room as a reloaded UI first shows it: the deadline and members
+    /// read again, the messages shown so far.
+    async fn view(&self) -> Result<RoomView, ClientError> {
+        let info = self.api.room(&self.seat.room_id, &self.seat.token).await?;
+        let mut messages = self.shown.clone();
+        // Names may have come after a message was shown.
+        for m in &mut messages {
+            m.name = self.engine.name_of(&m.member_id);
+        }
+        Ok(RoomView {
+            room_id: self.seat.room_id.clone(),
+            member_id: self.seat.member_id.clone(),
+            invite: self.invite.to_string(),
+            expires_in_ms: info.expires_in_ms,
+            members: self.engine.members(info.members),
+            messages,
+            security: self.engine.security(),
+        })
+    }
+
+    /// The room is over: forget its seat and keys, tell the person, stop.
     fn end(self, notice: Notice) {
         tracing::info!(room_id = %self.seat.room_id, ?notice, "room ended");
+        self.engine.forget();
         if self
             .host
             .saved_seat()

@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use private_chat_app::client::socket::Seat;
+use private_chat_app::client::socket::{Emit, Feed, Seat};
 use private_chat_app::client::{Api, RoomSocket};
-use private_chat_protocol::app::{Connection, Notice, RoomEvent};
+use private_chat_protocol::app::{ChatMessage, Connection, Notice, RoomEvent};
 use private_chat_protocol::{ErrorCode, Message, Session};
 use private_chat_server::store::memory::MemoryStore;
 use private_chat_server::store::Store;
@@ -37,11 +37,30 @@ fn socket(api: &Api, s: &Session) -> (RoomSocket, mpsc::UnboundedReceiver<RoomEv
         seat,
         0,
         Duration::from_millis(s.expires_in_ms),
-        Arc::new(move |e| {
-            let _ = tx.send(e);
+        Emit::new(move |item| {
+            let _ = tx.send(as_event(item));
         }),
     );
     (socket, rx)
+}
+
+/// The socket's report as a room event (a stored message as it came, its
+/// body taken for the text): these tests look at order and ids only.
+fn as_event(item: Feed) -> RoomEvent {
+    match item {
+        Feed::Event(e) => e,
+        Feed::Message { message, nonce } => RoomEvent::Message {
+            room_id: String::new(),
+            message: ChatMessage {
+                id: message.id,
+                member_id: message.member_id,
+                name: message.name,
+                text: Some(message.body),
+                sent_at_ms: message.sent_at_ms,
+            },
+            nonce,
+        },
+    }
 }
 
 /// Stores a message of the member in `seat` (0: creator) straight in the store.

@@ -5,10 +5,9 @@
 //! closes again. Traffic goes to loopback only.
 
 use std::os::unix::fs::PermissionsExt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use private_chat_app::client::socket::Seat;
+use private_chat_app::client::socket::{Emit, Feed, Seat};
 use private_chat_app::client::{reach, Api, ClientError, RoomSocket};
 use private_chat_app::embedded::Embedded;
 use private_chat_protocol::app::{Connection, RoomEvent};
@@ -84,7 +83,7 @@ async fn the_own_server_opens_to_the_network_with_a_pinned_certificate_and_close
         },
         0,
         Duration::from_millis(alice.expires_in_ms),
-        Arc::new(move |e| {
+        Emit::new(move |e| {
             let _ = tx.send(e);
         }),
     );
@@ -92,10 +91,10 @@ async fn the_own_server_opens_to_the_network_with_a_pinned_certificate_and_close
         while let Some(e) = events.recv().await {
             if matches!(
                 e,
-                RoomEvent::Connection {
+                Feed::Event(RoomEvent::Connection {
                     state: Connection::Online,
                     ..
-                }
+                })
             ) {
                 return;
             }

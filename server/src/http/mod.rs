@@ -4,6 +4,7 @@
 mod error;
 mod extract;
 mod health;
+mod log;
 mod messages;
 mod rooms;
 mod ws;
@@ -39,5 +40,6 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(limits::MAX_REQUEST_BYTES))
+        .layer(axum::middleware::from_fn(log::requests))
         .with_state(state)
 }

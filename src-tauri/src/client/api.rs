@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use private_chat_protocol::{
     CreateRoomRequest, ErrorBody, ErrorCode, Health, JoinRoomRequest, Message, MessageList,
-    RoomInfo, Session,
+    RoomInfo, SendMessageRequest, Session,
 };
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -26,6 +26,9 @@ pub enum ClientError {
     /// The server answered something this client does not understand.
     #[error("unexpected answer from the room server: {0}")]
     Protocol(String),
+    /// The invite's key does not fit the room's key exchange.
+    #[error("the invite's key does not match the room")]
+    KeyMismatch,
 }
 
 impl ClientError {
@@ -202,6 +205,24 @@ impl Api {
             )
             .await?;
         Ok(list.messages)
+    }
+
+    /// Stores a message (the room's key-exchange frames go this way; texts
+    /// go over the socket).
+    pub async fn post_message(
+        &self,
+        room_id: &str,
+        token: &str,
+        body: &str,
+    ) -> Result<Message, ClientError> {
+        let body = SendMessageRequest { body: body.into() };
+        self.expect(
+            Method::POST,
+            &format!("/api/rooms/{room_id}/messages"),
+            Some(token),
+            Some(&body),
+        )
+        .await
     }
 
     pub async fn destroy(&self, room_id: &str, token: &str) -> Result<(), ClientError> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use private_chat_protocol::app::{Connection, Notice, RoomEvent};
-use private_chat_protocol::{close, ClientEvent, ServerEvent};
+use private_chat_protocol::{close, ClientEvent, Message, ServerEvent};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep, Instant};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -20,8 +20,34 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::api::Api;
 
-/// Where events go (the app emits them to the UI; tests collect them).
-pub type Emit = Arc<dyn Fn(RoomEvent) + Send + Sync>;
+/// What the socket reports: the room's events, and stored messages as the
+/// server sent them (sealed; the room session opens them).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Feed {
+    Event(RoomEvent),
+    Message {
+        message: Message,
+        nonce: Option<String>,
+    },
+}
+
+/// Where the socket reports (the room session; tests collect).
+#[derive(Clone)]
+pub struct Emit(Arc<dyn Fn(Feed) + Send + Sync>);
+
+impl Emit {
+    pub fn new(f: impl Fn(Feed) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    fn event(&self, event: RoomEvent) {
+        (self.0)(Feed::Event(event))
+    }
+
+    fn message(&self, message: Message, nonce: Option<String>) {
+        (self.0)(Feed::Message { message, nonce })
+    }
+}
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(300);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -112,7 +138,7 @@ async fn run(
     let mut backoff = FIRST_BACKOFF;
     let mut state = Connection::Connecting;
     loop {
-        emit(RoomEvent::Connection {
+        emit.event(RoomEvent::Connection {
             room_id: seat.room_id.clone(),
             state,
         });
@@ -120,7 +146,7 @@ async fn run(
         match serve(&seat, &mut last_id, &mut deadline, &emit, &mut commands).await {
             Outcome::Ended(notice) => {
                 tracing::info!(room_id = %seat.room_id, ?notice, "room ended");
-                emit(RoomEvent::Ended {
+                emit.event(RoomEvent::Ended {
                     room_id: seat.room_id.clone(),
                     notice,
                 });
@@ -135,7 +161,7 @@ async fn run(
             }
         }
         state = Connection::Reconnecting;
-        emit(RoomEvent::Connection {
+        emit.event(RoomEvent::Connection {
             room_id: seat.room_id.clone(),
             state,
         });
@@ -233,7 +259,7 @@ async fn serve(
                 let Ok(event) = serde_json::from_str::<ServerEvent>(&text) else { continue };
                 match event {
                     ServerEvent::Presence { members } => {
-                        emit(RoomEvent::Presence { room_id: room_id.clone(), members });
+                        emit.event(RoomEvent::Presence { room_id: room_id.clone(), members });
                         if !online {
                             tracing::debug!(room_id = %room_id, after = *last_id, "catching up");
                             // Subscribed now: catch up on what came while away.
@@ -244,23 +270,23 @@ async fn serve(
                             }
                             online = true;
                             tracing::info!(room_id = %room_id, "room socket online");
-                            emit(RoomEvent::Connection { room_id: room_id.clone(), state: Connection::Online });
+                            emit.event(RoomEvent::Connection { room_id: room_id.clone(), state: Connection::Online });
                         }
                     }
                     ServerEvent::Message { message, nonce } => {
                         if message.id > *last_id {
                             *last_id = message.id;
-                            emit(RoomEvent::Message { room_id: room_id.clone(), message, nonce });
+                            emit.message(message, nonce);
                         }
                     }
-                    ServerEvent::Typing { member_id } => emit(RoomEvent::Typing { room_id: room_id.clone(), member_id }),
+                    ServerEvent::Typing { member_id } => emit.event(RoomEvent::Typing { room_id: room_id.clone(), member_id }),
                     ServerEvent::Destroyed { by } => {
                         let notice = if by == seat.member_id { Notice::DestroyedByYou } else { Notice::DestroyedByPeer };
                         return Outcome::Ended(notice);
                     }
                     ServerEvent::Expired => return Outcome::Ended(Notice::Expired),
                     ServerEvent::Error { message, nonce, .. } => {
-                        emit(RoomEvent::SendFailed { room_id: room_id.clone(), nonce, message });
+                        emit.event(RoomEvent::SendFailed { room_id: room_id.clone(), nonce, message });
                     }
                 }
             }
@@ -318,7 +344,7 @@ async fn catch_up(
         .await
         .map_err(|e| on_error(e, *deadline))?;
     *deadline = Instant::now() + Duration::from_millis(info.expires_in_ms);
-    emit(RoomEvent::Deadline {
+    emit.event(RoomEvent::Deadline {
         room_id: seat.room_id.clone(),
         expires_in_ms: info.expires_in_ms,
     });
@@ -330,11 +356,7 @@ async fn catch_up(
     for message in missed {
         if message.id > *last_id {
             *last_id = message.id;
-            emit(RoomEvent::Message {
-                room_id: seat.room_id.clone(),
-                message,
-                nonce: None,
-            });
+            emit.message(message, None);
         }
     }
     Ok(())

@@ -183,6 +183,33 @@ impl App {
         self.ui.find("[data-testid=lobby]").await;
     }
 
+    /// The safety code the room shows once the keys are agreed.
+    pub async fn safety_code(&self) -> String {
+        self.ui
+            .wait_text("[data-testid=safety-code]", "a safety code", |t| {
+                t.len() == 7
+            })
+            .await
+    }
+
+    /// Waits until this window and `other` show one safety code.
+    pub async fn same_safety_code(&self, other: &App) -> String {
+        let code = self.safety_code().await;
+        other
+            .ui
+            .wait_text("[data-testid=safety-code]", "the same code", |t| t == code)
+            .await;
+        code
+    }
+
+    /// Waits until the room says `name` is here.
+    pub async fn sees_here(&self, name: &str) {
+        let expected = format!("{name} is here");
+        self.ui
+            .wait_text("[data-testid=presence]", &expected, |t| t == expected)
+            .await;
+    }
+
     /// The full id of the room on screen.
     pub async fn shown_room_id(&self) -> String {
         let id = self.ui.find("[data-testid=room-id]").await;

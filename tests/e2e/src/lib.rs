@@ -7,6 +7,8 @@
 //! - [`webdriver`]: a minimal W3C WebDriver client for WebKitWebDriver.
 //! - [`netns`]: two computers on one machine (network namespaces), for
 //!   tests of what crosses a network.
+//! - [`peer`]: the other person, run by the test on the app's own room
+//!   session (key exchange and encryption included).
 //!
 //! The tests (`tests/app_window.rs`, `tests/two_computers.rs`,
 //! `tests/package_deb.rs`) need the built
@@ -16,4 +18,5 @@
 
 pub mod app;
 pub mod netns;
+pub mod peer;
 pub mod webdriver;

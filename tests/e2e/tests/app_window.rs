@@ -6,88 +6,32 @@
 //! `cargo test`; scripts/test.sh builds the app and runs them with
 //! `--ignored` under xvfb-run. Screenshots land in artifacts/e2e.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use private_chat_app::client::socket::Seat;
-use private_chat_app::client::{reach, Api, ClientError, RoomSocket};
+use private_chat_app::client::{reach, Api, ClientError};
+use private_chat_crypto::InviteSecret;
 use private_chat_e2e::app::{answer_native_dialog, App, Launch};
+use private_chat_e2e::peer::Peer;
 use private_chat_protocol::app::{Notice, RoomEvent};
 use private_chat_protocol::invite::Invite;
-use private_chat_protocol::{ErrorCode, Session};
+use private_chat_protocol::ErrorCode;
 use private_chat_tests::{Backend, TestServer};
-use tokio::sync::mpsc;
 
 const WHY: &str = "needs the built app and a display: run by scripts/test.sh";
 use private_chat_app::confirm::{other_server_title, LEAVE_TITLE, TITLE as DESTROY_DIALOG};
 /// Keystrokes that empty a text field: Ctrl+A, then Delete.
 const CLEAR: &str = "\u{E009}a\u{E009}\u{E017}";
 
-/// The second member, on the app's client core.
-struct Peer {
-    api: Api,
-    session: Session,
-    socket: RoomSocket,
-    events: mpsc::UnboundedReceiver<RoomEvent>,
-}
-
-impl Peer {
-    async fn connect(api: Api, session: Session) -> Self {
-        let (tx, events) = mpsc::unbounded_channel();
-        let seat = Seat {
-            api: api.clone(),
-            room_id: session.room_id.clone(),
-            member_id: session.member_id.clone(),
-            token: session.token.clone(),
-        };
-        let socket = RoomSocket::spawn(
-            seat,
-            0,
-            Duration::from_millis(session.expires_in_ms),
-            Arc::new(move |e| {
-                let _ = tx.send(e);
-            }),
-        );
-        let mut peer = Self {
-            api,
-            session,
-            socket,
-            events,
-        };
-        peer.next("online", |e| {
-            matches!(
-                e,
-                RoomEvent::Connection {
-                    state: private_chat_protocol::app::Connection::Online,
-                    ..
-                }
-            )
-        })
-        .await;
-        peer
-    }
-
-    async fn join(api: Api, room_id: &str, name: &str) -> Self {
-        let session = api.join(room_id, name).await.expect("the peer joins");
-        Self::connect(api, session).await
-    }
-
-    async fn next(&mut self, what: &str, ok: impl Fn(&RoomEvent) -> bool) -> RoomEvent {
-        let wait = tokio::time::timeout(Duration::from_secs(15), async {
-            loop {
-                let e = self
-                    .events
-                    .recv()
-                    .await
-                    .expect("the peer's socket task is alive");
-                if ok(&e) {
-                    return e;
-                }
-            }
-        });
-        wait.await
-            .unwrap_or_else(|_| panic!("the peer never saw {what}"))
-    }
+/// The app's own data folder under a launch's XDG data folder.
+fn app_data(launch: &Launch) -> std::path::PathBuf {
+    let identifier = serde_json::from_str::<serde_json::Value>(include_str!(
+        "../../../src-tauri/tauri.conf.json"
+    ))
+    .unwrap()["identifier"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    launch.data_dir.as_ref().unwrap().join(identifier)
 }
 
 /// `mm:ss` of the countdown, in seconds.
@@ -111,12 +55,13 @@ fn from_here(invite: &Invite) -> Api {
     Api::pinned(&format!("https://127.0.0.1:{port}"), invite.pin.as_deref())
 }
 
-/// An invite to a room on `server` (no pin).
+/// An invite to a room on `server` (no pin), with a key of its own.
 fn invite_on(room_id: &str, server: &str) -> Invite {
     Invite {
         room_id: room_id.to_owned(),
         servers: vec![server.to_owned()],
         pin: None,
+        secret: Some(InviteSecret::random().to_fragment().to_string()),
     }
 }
 
@@ -131,10 +76,7 @@ async fn invite_of(app: &App) -> Invite {
 }
 
 async fn peer_here(app: &App, name: &str) {
-    let expected = format!("{name} is here");
-    app.ui
-        .wait_text("[data-testid=presence]", &expected, |t| t == expected)
-        .await;
+    app.sees_here(name).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,11 +123,19 @@ async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
         "10 minutes by default: {before}"
     );
 
-    let mut peer = Peer::join(api.clone(), &invite.room_id, "bee").await;
+    // Nothing can be sent before someone joins and the keys are agreed.
+    app.ui.find("[data-testid=composer-blocked]").await;
+    let mut peer = Peer::join(api.clone(), &invite, "bee").await;
     peer_here(&app, "bee").await;
     app.ui
         .wait_text("[data-testid=connection]", "connected", |t| {
             t == "Connected"
+        })
+        .await;
+    let code = peer.safety_code.clone().unwrap();
+    app.ui
+        .wait_text("[data-testid=safety-code]", "the same safety code", |t| {
+            t == code
         })
         .await;
 
@@ -202,7 +152,7 @@ async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
         .await;
     peer.next(
         "the app's message",
-        |e| matches!(e, RoomEvent::Message { message, .. } if message.body == "hello from the app"),
+        |e| matches!(e, RoomEvent::Message { message, .. } if message.text.as_deref() == Some("hello from the app")),
     )
     .await;
     let composer = app
@@ -219,9 +169,9 @@ async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
     );
 
     // Peer to app: shown as text, never as HTML.
-    peer.socket.typing();
+    peer.room.typing();
     app.ui.find("[data-testid=typing-indicator]").await;
-    peer.socket
+    peer.room
         .send("<b>hi</b> from bee\nsecond line".into(), "p1".into())
         .await
         .unwrap();
@@ -270,7 +220,7 @@ async fn destroy_from_the_app_asks_natively_and_ends_the_room_for_both() {
     let app = App::launch(Launch::default()).await;
     app.ui.click("[data-testid=create-room]").await;
     let invite = invite_of(&app).await;
-    let mut peer = Peer::join(from_here(&invite), &invite.room_id, "bee").await;
+    let mut peer = Peer::join(from_here(&invite), &invite, "bee").await;
     peer_here(&app, "bee").await;
 
     // Cancel in the native dialog: nothing happens.
@@ -327,7 +277,7 @@ async fn destroy_by_the_other_person_sends_the_app_to_the_lobby() {
     let app = App::launch(Launch::default()).await;
     app.ui.click("[data-testid=create-room]").await;
     let invite = invite_of(&app).await;
-    let peer = Peer::join(from_here(&invite), &invite.room_id, "bee").await;
+    let peer = Peer::join(from_here(&invite), &invite, "bee").await;
     peer_here(&app, "bee").await;
     peer.api
         .destroy(&peer.session.room_id, &peer.session.token)
@@ -345,10 +295,20 @@ async fn expiry_and_every_lobby_error() {
     let server = app.embedded_server().await;
     let api = Api::new(&server);
 
-    // Not found, invalid, full.
+    // A bare room code has no key: refused before any seat is taken.
     let missing = "00000000-0000-4000-8000-000000000000";
     app.ui
         .type_into("[data-testid=invite-input]", missing)
+        .await;
+    app.ui.click("[data-testid=join-room]").await;
+    app.notice(Notice::InviteWithoutKey).await;
+
+    // Not found, invalid, full.
+    app.ui
+        .type_into(
+            "[data-testid=invite-input]",
+            &format!("{CLEAR}{}", invite_on(missing, &server).to_link()),
+        )
         .await;
     app.ui.click("[data-testid=join-room]").await;
     app.notice(Notice::RoomNotFound).await;
@@ -378,11 +338,11 @@ async fn expiry_and_every_lobby_error() {
     app.screenshot("06-room-full").await;
 
     // Expiry: the app joins a room with a 4-second lifetime.
-    let short = api.create("alice", Some(4)).await.unwrap();
+    let (_alice, short) = Peer::create(api.clone(), "alice", Some(4)).await;
     app.ui
         .type_into(
             "[data-testid=invite-input]",
-            &format!("{CLEAR}{}", short.room_id),
+            &format!("{CLEAR}{}", short.to_link()),
         )
         .await;
     app.ui.click("[data-testid=join-room]").await;
@@ -436,6 +396,8 @@ async fn name_and_room_survive_a_restart() {
             t == "Connected"
         })
         .await;
+    let peer = Peer::join(Api::new(&server.url()), &invite, "bee").await;
+    app.ui.find("[data-testid=safety-code]").await;
     app.ui
         .type_into("[data-testid=composer-input]", "remember me\u{E007}")
         .await;
@@ -461,11 +423,21 @@ async fn name_and_room_survive_a_restart() {
         .await;
     app.screenshot("09-resumed").await;
 
+    // The history was read with the keys kept for the room's life (0600).
+    let key_file = app_data(&launch).join(format!("rooms/{}.key", invite.room_id));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the key file is the user's alone");
+    }
+
     // Once the room ends, the next start is in the lobby with the same name.
-    let peer_api = Api::new(&server.url());
-    let peer = peer_api.join(&invite.room_id, "bee").await.unwrap();
-    peer_api.destroy(&peer.room_id, &peer.token).await.unwrap();
+    peer.api
+        .destroy(&peer.session.room_id, &peer.session.token)
+        .await
+        .unwrap();
     app.notice(Notice::DestroyedByPeer).await;
+    assert!(!key_file.exists(), "the keys go with the room");
     app.quit().await;
     let app = App::launch(launch).await;
     app.ui.find("[data-testid=lobby]").await;
@@ -502,12 +474,11 @@ async fn invite_links_from_outside_reach_the_running_app() {
     app.screenshot("10-invalid-link").await;
 
     // A valid link: the running app joins the room.
-    let alice = api.create("alice", None).await.unwrap();
-    let link = invite_on(&alice.room_id, &server).to_link();
-    app.open_link(&link);
+    let (_alice, invite) = Peer::create(api.clone(), "alice", None).await;
+    app.open_link(&invite.to_link());
     app.ui.find("[data-testid=room]").await;
     let shown = app.shown_room_id().await;
-    assert_eq!(shown, alice.room_id);
+    assert_eq!(shown, invite.room_id);
     app.ui
         .wait_text("[data-testid=presence]", "alice", |t| {
             t.starts_with("alice")
@@ -526,7 +497,7 @@ async fn invite_links_from_outside_reach_the_running_app() {
         })
         .await;
     let still = app.shown_room_id().await;
-    assert_eq!(still, alice.room_id, "a refused link changes nothing");
+    assert_eq!(still, invite.room_id, "a refused link changes nothing");
     app.quit().await;
 
     // Opening your own invite returns to your room without taking seat 2.
@@ -537,10 +508,7 @@ async fn invite_links_from_outside_reach_the_running_app() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let room_id = app.shown_room_id().await;
     assert_eq!(room_id, own.room_id);
-    from_here(&own)
-        .join(&own.room_id, "bee")
-        .await
-        .expect("seat 2 is still free");
+    let _peer = Peer::join(from_here(&own), &own, "bee").await;
     app.ui
         .wait_text("[data-testid=presence]", "the peer", |t| {
             t.starts_with("bee")
@@ -554,10 +522,9 @@ async fn invite_links_from_outside_reach_the_running_app() {
 async fn an_app_started_by_a_link_joins_its_room() {
     let server = private_chat_tests::server::standalone().await;
     let api = Api::new(&server.url());
-    let alice = api.create("alice", None).await.unwrap();
-    let link = invite_on(&alice.room_id, &server.url()).to_link();
+    let (_alice, invite) = Peer::create(api, "alice", None).await;
     let app = App::launch(Launch {
-        args: vec![link],
+        args: vec![invite.to_link()],
         ..Launch::default()
     })
     .await;
@@ -565,7 +532,7 @@ async fn an_app_started_by_a_link_joins_its_room() {
     answer_native_dialog(&other_server_title(&server.url()), "Return");
     app.ui.find("[data-testid=room]").await;
     let shown = app.shown_room_id().await;
-    assert_eq!(shown, alice.room_id);
+    assert_eq!(shown, invite.room_id);
     app.ui
         .wait_text("[data-testid=presence]", "alice", |t| {
             t.starts_with("alice")
@@ -606,9 +573,9 @@ async fn phone_sized_window_has_no_overflow() {
     let invite = invite_of(&app).await;
     app.ui.find("[data-testid=invite-qr] svg").await;
     app.screenshot("12-phone-room-qr").await;
-    let mut peer = Peer::join(from_here(&invite), &invite.room_id, "bee").await;
+    let mut peer = Peer::join(from_here(&invite), &invite, "bee").await;
     let long = "a-very-long-word-without-spaces-".repeat(8);
-    peer.socket.send(long.clone(), "p".into()).await.unwrap();
+    peer.room.send(long.clone(), "p".into()).await.unwrap();
     app.ui
         .wait_text(
             "[data-testid=message-theirs] [data-testid=message-body]",
@@ -621,7 +588,7 @@ async fn phone_sized_window_has_no_overflow() {
         .await;
     peer.next(
         "the message",
-        |e| matches!(e, RoomEvent::Message { message, .. } if message.body == "hi from a phone"),
+        |e| matches!(e, RoomEvent::Message { message, .. } if message.text.as_deref() == Some("hi from a phone")),
     )
     .await;
     assert_eq!(
@@ -775,9 +742,9 @@ async fn settings_switch_to_a_standalone_server_whose_rooms_any_app_joins() {
 
     // Another app with default settings joins from the invite alone.
     let api = reach::first_answering(&invite.servers, None).await.unwrap();
-    let mut peer = Peer::join(api, &invite.room_id, "bee").await;
+    let mut peer = Peer::join(api, &invite, "bee").await;
     peer_here(&app, "bee").await;
-    peer.socket
+    peer.room
         .send("hi from bee".into(), "p1".into())
         .await
         .unwrap();
@@ -893,13 +860,15 @@ async fn a_tampered_pin_is_refused_and_another_server_is_named_before_any_seat()
     joiner.ui.click("[data-testid=join-room]").await;
     answer_native_dialog(&other_server_title(&here), "Return");
     joiner.ui.find("[data-testid=room]").await;
-    let joiner_name = creator
+    // Its name comes sealed once the keys are agreed; both windows show
+    // the same safety code.
+    creator
         .ui
-        .wait_text("[data-testid=presence]", "the joiner", |t| {
-            t.ends_with("is here")
+        .wait_text("[data-testid=presence]", "the joiner's name", |t| {
+            t.starts_with("anonymous-") && t.ends_with("is here")
         })
         .await;
-    assert!(joiner_name.starts_with("anonymous-"), "{joiner_name}");
+    creator.same_safety_code(&joiner).await;
     joiner.quit().await;
     creator.quit().await;
 }

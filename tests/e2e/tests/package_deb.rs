@@ -106,13 +106,8 @@ async fn the_package_installs_a_linked_desktop_app_that_starts() {
     // entry, runs its Exec line with the link, and the running app joins.
     let server = private_chat_tests::server::standalone().await;
     let api = private_chat_app::client::Api::new(&server.url());
-    let alice = api.create("alice", None).await.unwrap();
-    let link = private_chat_protocol::invite::Invite {
-        room_id: alice.room_id.clone(),
-        servers: vec![server.url()],
-        pin: None,
-    }
-    .to_link();
+    let (_alice, invite) = private_chat_e2e::peer::Peer::create(api, "alice", None).await;
+    let link = invite.to_link();
     let home = root.join("home");
     std::fs::create_dir_all(&home).unwrap();
     let entry_name = std::fs::read_dir(&desktop_dir)
@@ -160,7 +155,7 @@ async fn the_package_installs_a_linked_desktop_app_that_starts() {
     app.ui.find("[data-testid=room]").await;
     let shown = app.shown_room_id().await;
     assert_eq!(
-        shown, alice.room_id,
+        shown, invite.room_id,
         "the clicked invite landed in its room"
     );
     app.ui

@@ -27,7 +27,10 @@ enum Say {
         link: String,
         loopback: String,
     },
-    Joined,
+    /// In the room, secured, with this safety code.
+    Joined {
+        code: String,
+    },
     Sent,
     Destroyed,
 }
@@ -73,10 +76,17 @@ async fn creator(mouth: Mouth, mut ear: Ear) {
     app.screenshot("30-computer-a-invite").await;
     mouth.send(Say::Invite { link, loopback }).unwrap();
 
-    assert!(matches!(hear(&mut ear, "joined").await, Say::Joined));
+    let Say::Joined { code } = hear(&mut ear, "joined").await else {
+        panic!("not joined")
+    };
     app.ui
         .wait_text("[data-testid=presence]", "the joiner", |t| {
             t.ends_with("is here")
+        })
+        .await;
+    app.ui
+        .wait_text("[data-testid=safety-code]", "the same safety code", |t| {
+            t == code
         })
         .await;
     assert!(matches!(hear(&mut ear, "sent").await, Say::Sent));
@@ -133,7 +143,8 @@ async fn joiner(mouth: Mouth, mut ear: Ear, creator_address: String) {
             t == "Connected"
         })
         .await;
-    mouth.send(Say::Joined).unwrap();
+    let code = app.safety_code().await;
+    mouth.send(Say::Joined { code }).unwrap();
 
     app.ui
         .type_into(

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use private_chat_protocol::limits::MAX_BODY_BYTES;
 use private_chat_tests::client::Seat;
 use private_chat_tests::server::test_config;
 use private_chat_tests::{Api, Backend, TestServer};
@@ -405,9 +406,9 @@ async fn hostile_http_requests(backend: Backend) {
     let msgs = format!("/api/rooms/{room}/messages");
     let unknown = format!("/api/rooms/{}/join", uuid::Uuid::new_v4());
     let big = format!("{{\"name\":\"{}\"}}", "x".repeat(100 * 1024));
-    let too_long_body = format!("{{\"body\":\"{}\"}}", "y".repeat(8 * 1024 + 1));
+    let too_long_body = format!("{{\"body\":\"{}\"}}", "y".repeat(MAX_BODY_BYTES + 1));
     let too_long_name = format!("{{\"name\":\"{}\"}}", "n".repeat(257));
-    let escaped_body = format!("{{\"body\":\"{}\"}}", "\\u00e9".repeat(4 * 1024)); // 8 KiB after decoding, 24 KiB on the wire
+    let escaped_body = format!("{{\"body\":\"{}\"}}", "\\u00e9".repeat(MAX_BODY_BYTES / 2)); // the limit after decoding, 3 times it on the wire
     #[rustfmt::skip]
     let table: Vec<HostileRequest> = vec![
         ("truncated JSON", Method::POST, "/api/rooms".into(), plain(&[json_ct]), b"{".to_vec(), 400, "invalid_body"),
@@ -432,7 +433,7 @@ async fn hostile_http_requests(backend: Backend) {
         ("empty message", Method::POST, msgs.clone(), with_auth(&[json_ct]), br#"{"body":""}"#.to_vec(), 400, "invalid_body"),
         ("message of wrong type", Method::POST, msgs.clone(), with_auth(&[json_ct]), br#"{"body":123}"#.to_vec(), 400, "invalid_body"),
         ("invalid UTF-8", Method::POST, msgs.clone(), with_auth(&[json_ct]), b"{\"body\":\"\xff\xfe\"}".to_vec(), 400, "invalid_body"),
-        ("8 KiB + 1 message", Method::POST, msgs.clone(), with_auth(&[json_ct]), too_long_body.into_bytes(), 413, "message_too_large"),
+        ("limit + 1 message", Method::POST, msgs.clone(), with_auth(&[json_ct]), too_long_body.into_bytes(), 413, "message_too_large"),
         ("non-hex token", Method::GET, msgs.clone(), plain(&[("authorization", "Bearer gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg")]), vec![], 401, "unauthorized"),
         ("token with CRLF junk", Method::GET, msgs.clone(), plain(&[("authorization", "Bearer ;DROP")]), vec![], 401, "unauthorized"),
         ("plain GET on the socket route", Method::GET, format!("/api/rooms/{room}/ws"), with_auth(&[]), vec![], 400, "invalid_frame"),
@@ -465,7 +466,7 @@ async fn hostile_websocket_frames(backend: Backend) {
     let api = server.api();
     let (a, _) = pair(&api).await;
     let mut socket = api.socket(&a).await;
-    let long_body = "z".repeat(8 * 1024 + 1);
+    let long_body = "z".repeat(MAX_BODY_BYTES + 1);
     let cases: Vec<(WsMessage, &str, Option<&str>)> = vec![
         (WsMessage::Text("not json".into()), "invalid_frame", None),
         (
@@ -637,10 +638,10 @@ async fn size_limits_are_inclusive(backend: Backend) {
     let api = server.api();
     let name = "N".repeat(256);
     let a = api.create(&name, None).await;
-    let body = "é".repeat(4 * 1024); // exactly 8 KiB of UTF-8
+    let body = "é".repeat(MAX_BODY_BYTES / 2); // exactly the limit, in UTF-8
     let (status, posted) = api.post(&a, &body).await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(posted["body"].as_str().unwrap().len(), 8 * 1024);
+    assert_eq!(posted["body"].as_str().unwrap().len(), MAX_BODY_BYTES);
     assert_eq!(posted["name"].as_str().unwrap(), name);
     let mut socket = api.socket(&a).await;
     socket

@@ -198,7 +198,7 @@ pub fn App() -> Html {
                         on_close={on_settings_closed} />
                 },
                 Screen::Room(room) => html! {
-                    <RoomScreen room={room.clone()}
+                    <RoomScreen room={(**room).clone()}
                         error={state.error.clone().map(AttrValue::from)}
                         on_copy={on_copy} on_destroy={on_destroy} on_send={on_send}
                         on_typing={on_typing} on_dismiss={on_dismiss} />

@@ -1,7 +1,7 @@
 //! The composer: Enter sends, Shift+Enter starts a new line; a byte counter
 //! near the limit; disabled, with the reason, while disconnected.
 
-use private_chat_protocol::limits::MAX_BODY_BYTES;
+use private_chat_protocol::limits::MAX_TEXT_BYTES;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
@@ -20,7 +20,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
     let text = use_state(String::new);
     let field = use_node_ref();
     let bytes = text.len();
-    let too_long = bytes > MAX_BODY_BYTES;
+    let too_long = bytes > MAX_TEXT_BYTES;
     let sendable = props.blocked.is_none() && !text.trim().is_empty() && !too_long;
 
     let send = {
@@ -74,7 +74,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
             </div>
             if bytes >= COUNTER_FROM {
                 <p class={classes!("counter", too_long.then_some("over"))} data-testid="composer-counter">
-                    { format!("{bytes} / {MAX_BODY_BYTES} bytes") }
+                    { format!("{bytes} / {MAX_TEXT_BYTES} bytes") }
                 </p>
             }
         </form>

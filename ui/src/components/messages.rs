@@ -3,16 +3,16 @@
 
 use std::rc::Rc;
 
-use private_chat_protocol::Message;
+use private_chat_protocol::app::ChatMessage;
 use web_sys::{ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition};
 use yew::prelude::*;
 
-use crate::state::Pending;
+use crate::state::{display_name, Pending};
 
 #[derive(Properties, PartialEq)]
 pub struct MessagesProps {
     /// Shared with the state: comparing props compares the pointer first.
-    pub messages: Rc<Vec<Message>>,
+    pub messages: Rc<Vec<ChatMessage>>,
     pub pending: Vec<Pending>,
     pub me: AttrValue,
     pub peer_typing: bool,
@@ -50,13 +50,20 @@ pub fn MessageList(props: &MessagesProps) -> Html {
             { for props.messages.iter().map(|m| {
                 let mine = m.member_id == props.me.as_str();
                 html! {
-                    <article class={classes!("bubble", if mine { "mine" } else { "theirs" })}
+                    <article class={classes!("bubble", if mine { "mine" } else { "theirs" }, m.text.is_none().then_some("unverified"))}
                         data-testid={if mine { "message-mine" } else { "message-theirs" }} data-id={m.id.to_string()}>
                         <header>
-                            <span class="who">{ if mine { "You".to_string() } else { m.name.clone() } }</span>
+                            <span class="who">{ if mine { "You".to_string() } else { display_name(&m.name) } }</span>
                             <time>{ clock(m.sent_at_ms) }</time>
                         </header>
-                        <p class="body" data-testid="message-body">{ m.body.clone() }</p>
+                        if let Some(text) = &m.text {
+                            <p class="body" data-testid="message-body">{ text.clone() }</p>
+                        } else {
+                            <p class="body" data-testid="message-unverified"
+                                title="It was changed on the way, replayed, or sealed with another key. Its text is not shown.">
+                                { "⚠ This message could not be verified." }
+                            </p>
+                        }
                     </article>
                 }
             }) }

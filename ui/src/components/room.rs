@@ -1,6 +1,6 @@
 //! The room: invite, countdown, presence, messages, composer, destroy.
 
-use private_chat_protocol::app::Connection;
+use private_chat_protocol::app::{Connection, Security};
 use yew::prelude::*;
 
 use super::composer::Composer;
@@ -8,7 +8,7 @@ use super::messages::MessageList;
 use super::qr::InviteQr;
 use crate::bridge;
 use crate::hooks::use_now;
-use crate::state::Room;
+use crate::state::{display_name, Room};
 
 /// How often the room's clock ticks (countdown, typing and "Copied").
 const TICK_MS: u32 = 250;
@@ -33,8 +33,8 @@ pub fn RoomView(props: &RoomProps) -> Html {
     let peer = room.peer();
     let (presence_class, presence_text) = match peer {
         None => ("waiting", "Waiting for someone to join…".to_string()),
-        Some(p) if p.online => ("online", format!("{} is here", p.name)),
-        Some(p) => ("away", format!("{} is away", p.name)),
+        Some(p) if p.online => ("online", format!("{} is here", display_name(&p.name))),
+        Some(p) => ("away", format!("{} is away", display_name(&p.name))),
     };
     let (conn_class, conn_text) = match room.connection {
         Connection::Online => ("online", "Connected"),
@@ -76,6 +76,19 @@ pub fn RoomView(props: &RoomProps) -> Html {
                 </span>
             </div>
 
+            if let Some(code) = room.safety_code() {
+                <section class="safety" data-testid="safety">
+                    <span class="label">{ "Safety code" }</span>
+                    <strong data-testid="safety-code">{ code.to_string() }</strong>
+                    <span class="hint">{ "End-to-end encrypted. Compare this code with the other person (in person or on a call): the same code on both screens means no one else can read this room. A different one means someone else took the seat." }</span>
+                </section>
+            }
+            if let Security::Failed { reason } = &room.security {
+                <div class="notice error" role="alert" data-testid="security-failed">
+                    <span>{ reason.clone() }</span>
+                </div>
+            }
+
             if peer.is_none() {
                 <section class="share" data-testid="share-hint">
                     <div class="share-text">
@@ -95,7 +108,7 @@ pub fn RoomView(props: &RoomProps) -> Html {
 
             <MessageList messages={room.messages.clone()} pending={room.pending.clone()}
                 me={room.member_id.clone()} peer_typing={room.peer_typing(now)}
-                peer_name={peer.map(|p| AttrValue::from(p.name.clone()))} />
+                peer_name={room.peer_name().map(AttrValue::from)} />
 
             <Composer blocked={room.composer_blocked().map(AttrValue::from)}
                 on_send={props.on_send.clone()} on_typing={props.on_typing.clone()} />

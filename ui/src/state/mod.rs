@@ -14,7 +14,7 @@ use private_chat_protocol::app::{Bootstrap, CommandError, Notice, RoomEvent, Ser
 use private_chat_protocol::limits::MAX_BODY_BYTES;
 use yew::Reducible;
 
-pub use room::{Outcome, Pending, Room, RoomAction};
+pub use room::{display_name, Outcome, Pending, Room, RoomAction};
 
 /// The composer shows a byte counter above this share of the limit.
 pub const COUNTER_FROM: usize = MAX_BODY_BYTES * 3 / 4;
@@ -40,7 +40,7 @@ pub enum Screen {
     Lobby,
     /// Where rooms live (from the lobby).
     Settings,
-    Room(Room),
+    Room(Box<Room>),
 }
 
 /// Everything that can happen to the UI.
@@ -154,7 +154,7 @@ impl State {
             self.busy = false;
             self.notice = None;
             self.error = None;
-            self.screen = Screen::Room(Room::new(view, now_ms));
+            self.screen = Screen::Room(Box::new(Room::new(view, now_ms)));
             return;
         }
         let Some(room) = self.room_mut().filter(|r| r.room_id == event.room_id()) else {
@@ -187,8 +187,8 @@ impl Reducible for State {
 mod tests {
     use super::room::{COPIED_SHOWS_MS, TYPING_SHOWS_MS};
     use super::*;
-    use private_chat_protocol::app::{Connection, RoomView, ServerSettings};
-    use private_chat_protocol::{Member, Message};
+    use private_chat_protocol::app::{ChatMessage, Connection, RoomView, Security, ServerSettings};
+    use private_chat_protocol::Member;
 
     const ROOM: &str = "3f2b8c1e-4a5d-4e6f-8a9b-0c1d2e3f4a5b";
     const T0: f64 = 1_000.0;
@@ -201,17 +201,23 @@ mod tests {
         }
     }
 
-    fn msg(id: u64, from: &str, body: &str) -> Message {
-        Message {
+    fn msg(id: u64, from: &str, body: &str) -> ChatMessage {
+        ChatMessage {
             id,
             member_id: from.into(),
             name: from.into(),
-            body: body.into(),
+            text: Some(body.into()),
             sent_at_ms: 1_700_000_000_000 + id,
         }
     }
 
-    fn view(messages: Vec<Message>) -> RoomView {
+    fn secured() -> Security {
+        Security::Secured {
+            safety_code: "123 456".into(),
+        }
+    }
+
+    fn view(messages: Vec<ChatMessage>) -> RoomView {
         RoomView {
             room_id: ROOM.into(),
             member_id: "me".into(),
@@ -219,6 +225,7 @@ mod tests {
             expires_in_ms: 600_000,
             members: vec![member("me", true)],
             messages,
+            security: secured(),
         }
     }
 
@@ -473,7 +480,10 @@ mod tests {
     #[test]
     fn presence_and_connection_drive_the_composer() {
         let mut s = in_room();
-        assert_eq!(room(&s).composer_blocked(), Some("Connecting to the room…"));
+        assert_eq!(
+            room(&s).composer_blocked().as_deref(),
+            Some("Connecting to the room…")
+        );
         assert!(room(&s).peer().is_none());
         let connection = |state| RoomEvent::Connection {
             room_id: ROOM.into(),
@@ -491,9 +501,73 @@ mod tests {
         assert!(room(&s).peer().unwrap().online);
         event(&mut s, connection(Connection::Reconnecting));
         assert_eq!(
-            room(&s).composer_blocked(),
+            room(&s).composer_blocked().as_deref(),
             Some("Connection lost. Reconnecting…")
         );
+    }
+
+    #[test]
+    fn nothing_is_sent_before_the_room_is_secured_or_after_it_failed() {
+        let mut s = in_room();
+        let online = RoomEvent::Connection {
+            room_id: ROOM.into(),
+            state: Connection::Online,
+        };
+        event(&mut s, online);
+        let security = |security| RoomEvent::Security {
+            room_id: ROOM.into(),
+            security,
+        };
+        event(&mut s, security(Security::Waiting));
+        assert!(room(&s)
+            .composer_blocked()
+            .unwrap()
+            .contains("Waiting for someone"));
+        assert_eq!(room(&s).safety_code(), None);
+        let mut peer = member("peer", true);
+        peer.name = String::new();
+        event(
+            &mut s,
+            RoomEvent::Presence {
+                room_id: ROOM.into(),
+                members: vec![member("me", true), peer],
+            },
+        );
+        assert_eq!(
+            room(&s).composer_blocked().as_deref(),
+            Some("Securing the room with The other person's app…")
+        );
+        event(&mut s, security(secured()));
+        assert_eq!(room(&s).composer_blocked(), None);
+        assert_eq!(room(&s).safety_code(), Some("123 456"));
+        let reason = "could not be verified".to_string();
+        event(
+            &mut s,
+            security(Security::Failed {
+                reason: reason.clone(),
+            }),
+        );
+        assert_eq!(room(&s).composer_blocked(), Some(reason));
+        assert_eq!(room(&s).safety_code(), None);
+    }
+
+    #[test]
+    fn an_unverified_message_is_kept_in_place_without_text() {
+        let mut s = in_room();
+        let mut bad = msg(2, "peer", "");
+        bad.text = None;
+        for m in [msg(1, "peer", "one"), bad, msg(3, "peer", "three")] {
+            event(
+                &mut s,
+                RoomEvent::Message {
+                    room_id: ROOM.into(),
+                    message: m,
+                    nonce: None,
+                },
+            );
+        }
+        let texts: Vec<_> = room(&s).messages.iter().map(|m| m.text.clone()).collect();
+        assert_eq!(texts, [Some("one".into()), None, Some("three".into())]);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use std::rc::Rc;
 
-use private_chat_protocol::app::{Connection, RoomEvent, RoomView};
-use private_chat_protocol::{Member, Message};
+use private_chat_protocol::app::{ChatMessage, Connection, RoomEvent, RoomView, Security};
+use private_chat_protocol::Member;
 
 /// How long "is typing…" stays after the last typing signal.
 pub const TYPING_SHOWS_MS: f64 = 3_000.0;
@@ -47,8 +47,10 @@ pub struct Room {
     pub members: Vec<Member>,
     /// Stored messages, by id, without duplicates; shared, so that copying
     /// the state (every action does) does not copy them.
-    pub messages: Rc<Vec<Message>>,
+    pub messages: Rc<Vec<ChatMessage>>,
     pub pending: Vec<Pending>,
+    /// The end-to-end key exchange: nothing is sent before it is done.
+    pub security: Security,
     pub connection: Connection,
     pub peer_typing_until: Option<f64>,
     pub copied_until: Option<f64>,
@@ -78,6 +80,7 @@ impl Room {
             members: view.members,
             messages: Rc::new(messages),
             pending: Vec::new(),
+            security: view.security,
             connection: Connection::Connecting,
             peer_typing_until: None,
             copied_until: None,
@@ -85,7 +88,7 @@ impl Room {
         }
     }
 
-    fn add_message(&mut self, message: Message) {
+    fn add_message(&mut self, message: ChatMessage) {
         if let Err(at) = self.messages.binary_search_by_key(&message.id, |m| m.id) {
             Rc::make_mut(&mut self.messages).insert(at, message);
         }
@@ -126,7 +129,11 @@ impl Room {
                     // Caught up after a reconnect, the echo's nonce is lost:
                     // settle the oldest draft with the same text.
                     None if message.member_id == self.member_id => {
-                        if let Some(at) = self.pending.iter().position(|p| p.body == message.body) {
+                        if let Some(at) = self
+                            .pending
+                            .iter()
+                            .position(|p| Some(&p.body) == message.text.as_ref())
+                        {
                             self.pending.remove(at);
                         }
                     }
@@ -137,6 +144,7 @@ impl Room {
                 }
                 self.add_message(message);
             }
+            RoomEvent::Security { security, .. } => self.security = security,
             RoomEvent::Typing { member_id, .. } => {
                 if member_id != self.member_id {
                     self.peer_typing_until = Some(now_ms + TYPING_SHOWS_MS);
@@ -204,12 +212,51 @@ impl Room {
         self.copied_until.is_some_and(|t| t > now_ms)
     }
 
+    /// The other member's name, or how to call them while it is unknown.
+    pub fn peer_name(&self) -> Option<String> {
+        self.peer().map(|p| display_name(&p.name))
+    }
+
+    /// The safety code, once the keys are agreed.
+    pub fn safety_code(&self) -> Option<&str> {
+        match &self.security {
+            Security::Secured { safety_code } => Some(safety_code),
+            _ => None,
+        }
+    }
+
     /// Why the composer is disabled, if it is.
-    pub fn composer_blocked(&self) -> Option<&'static str> {
+    pub fn composer_blocked(&self) -> Option<String> {
+        match &self.security {
+            Security::Failed { reason } => return Some(reason.clone()),
+            Security::Waiting if self.peer().is_none() => {
+                return Some(
+                    "Waiting for someone to join. Nothing is sent before the room is secured."
+                        .into(),
+                )
+            }
+            Security::Waiting => {
+                return Some(format!(
+                    "Securing the room with {}'s app…",
+                    self.peer_name().unwrap_or_default()
+                ))
+            }
+            Security::Secured { .. } => {}
+        }
         match self.connection {
             Connection::Online => None,
-            Connection::Connecting => Some("Connecting to the room…"),
-            Connection::Reconnecting => Some("Connection lost. Reconnecting…"),
+            Connection::Connecting => Some("Connecting to the room…".into()),
+            Connection::Reconnecting => Some("Connection lost. Reconnecting…".into()),
         }
+    }
+}
+
+/// A name to show: the one the member's app sent, or a stand-in until it
+/// comes (names travel encrypted, after the key exchange).
+pub fn display_name(name: &str) -> String {
+    if name.is_empty() {
+        "The other person".into()
+    } else {
+        name.into()
     }
 }

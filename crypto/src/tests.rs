@@ -225,3 +225,55 @@ fn known_answers_match_an_independent_implementation() {
         hex("b12f5798e835e860944263a8188f995b9885a573411a1e3b1ca1945fae")
     );
 }
+
+mod properties {
+    //! Whatever a server stores as a body, reading it answers and never
+    //! panics; what the sender makes, the receiver reads back.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// One exchange for all cases (a handshake per case would be slow).
+    fn keys() -> &'static (RoomKeys, RoomKeys) {
+        static KEYS: std::sync::OnceLock<(RoomKeys, RoomKeys)> = std::sync::OnceLock::new();
+        KEYS.get_or_init(pair)
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_gets_an_answer(body in ".{0,400}") {
+            let _ = Frame::parse(&body);
+        }
+
+        #[test]
+        fn any_bytes_as_a_frame_get_an_answer(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            use base64::Engine;
+            let body = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+            if let Ok(Frame::Sealed { counter, ciphertext }) = Frame::parse(&body) {
+                let (creator, _) = keys();
+                prop_assert!(creator.open(ROOM, false, counter, &ciphertext).is_err());
+            }
+            let _ = Plain::unpad(&bytes);
+        }
+
+        #[test]
+        fn sealed_texts_read_back(text in ".{0,600}", counter in 0u64..u64::MAX) {
+            let (creator, joiner) = keys();
+            let plain = Plain::Text { text };
+            let frame = creator.seal(ROOM, counter, &plain).unwrap();
+            let (n, ct) = sealed(frame);
+            prop_assert_eq!(joiner.open(ROOM, false, n, &ct).unwrap(), plain);
+        }
+
+        #[test]
+        fn frames_read_back(kind in 0u8..4, n in any::<u64>(), bytes in proptest::collection::vec(any::<u8>(), 17..200)) {
+            let frame = match kind {
+                0 => Frame::Offer { noise: bytes[..17].iter().cycle().take(frame::HANDSHAKE_LEN).copied().collect() },
+                1 => Frame::Answer { offer_id: n, noise: bytes[..17].iter().cycle().take(frame::HANDSHAKE_LEN).copied().collect() },
+                2 => Frame::Sealed { counter: n, ciphertext: bytes },
+                _ => Frame::Abort { offer_id: n },
+            };
+            prop_assert_eq!(Frame::parse(&frame.encode()).unwrap(), frame);
+        }
+    }
+}

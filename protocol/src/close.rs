@@ -4,6 +4,8 @@
 pub const GOING_AWAY: u16 = 1001;
 /// The client broke the WebSocket protocol (RFC 6455 "protocol error").
 pub const PROTOCOL_ERROR: u16 = 1002;
+/// A text frame was not valid UTF-8 (RFC 6455 "invalid frame payload data").
+pub const INVALID_DATA: u16 = 1007;
 /// A frame was larger than [`crate::limits::MAX_FRAME_BYTES`] (RFC 6455 "message too big").
 pub const MESSAGE_TOO_BIG: u16 = 1009;
 /// The store failed; reconnect later (RFC 6455 "internal error").

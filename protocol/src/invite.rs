@@ -459,3 +459,56 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Whatever is pasted or clicked, parsing answers and never panics; what
+    //! the builder makes, the parser reads back unchanged.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn uuid() -> impl Strategy<Value = String> {
+        "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    }
+
+    fn server() -> impl Strategy<Value = String> {
+        prop_oneof![
+            ("[a-z][a-z0-9.-]{0,20}", 1u16..).prop_map(|(h, p)| format!("https://{h}:{p}")),
+            (any::<[u8; 4]>(), 1u16..)
+                .prop_map(|(a, p)| format!("https://{}:{p}", std::net::Ipv4Addr::from(a))),
+            (1u16..).prop_map(|p| format!("http://127.0.0.1:{p}")),
+            (1u16..).prop_map(|p| format!("https://[fe80::1]:{p}")),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_gets_an_answer(input in ".{0,300}") {
+            let _ = Invite::parse(&input);
+        }
+
+        #[test]
+        fn any_link_shaped_input_gets_an_answer(tail in "[ -~]{0,200}") {
+            let _ = Invite::parse(&format!("privchat://room/{tail}"));
+        }
+
+        #[test]
+        fn built_invites_read_back(
+            room_id in uuid(),
+            servers in proptest::collection::vec(server(), 0..MAX_SERVERS),
+            pin in proptest::option::of("[0-9a-f]{64}"),
+            secret in proptest::option::of("[A-Za-z0-9_-]{43}"),
+        ) {
+            let mut unique = Vec::new();
+            for s in servers {
+                if !unique.contains(&s) {
+                    unique.push(s);
+                }
+            }
+            let pin = pin.filter(|_| unique.iter().all(|s| s.starts_with("https://")));
+            let invite = Invite { room_id, servers: unique, pin, secret };
+            prop_assert_eq!(Invite::parse(&invite.to_link()).unwrap(), invite);
+        }
+    }
+}

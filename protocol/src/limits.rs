@@ -14,6 +14,10 @@ pub const MAX_NONCE_BYTES: usize = 64;
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 /// Largest WebSocket message (and frame) from a client, in bytes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Most messages in one page of history (`?limit=`, also its default):
+/// a page of worst-case bodies (every character JSON-escaped six-fold) is
+/// at most about 7.5 MiB.
+pub const MAX_PAGE_MESSAGES: usize = 100;
 /// Most messages one room keeps; sending more is refused, nothing is dropped.
 pub const MAX_MESSAGES_PER_ROOM: usize = 5_000;
 /// Most open sockets one member may hold at once.

@@ -98,7 +98,15 @@ pub async fn bootstrap<R: Runtime>(
     }
     let seat = settings::seat(&app);
     core.forget_other_keys(seat.as_ref().map(|s| s.room_id.as_str()));
-    if let Some(seat) = seat {
+    if let Some(seat) = seat.filter(|s| {
+        let over = s.outlived(settings::now_ms());
+        if over {
+            settings::save_seat(&app, None);
+            core.forget_keys(&s.room_id);
+            boot.notice = Some(Notice::Expired);
+        }
+        !over
+    }) {
         let room_id = seat.room_id.clone();
         match enter(&app, &core, seat, events).await {
             Ok(()) => boot.resumed = true,

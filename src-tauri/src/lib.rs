@@ -69,8 +69,9 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let handle = app.handle();
-            let server = choice::initial_settings(settings::server_settings(handle));
             let data_dir = app.path().app_data_dir()?;
+            settings::protect(&data_dir)?;
+            let server = choice::initial_settings(settings::server_settings(handle));
             let port = settings::network_port(handle);
             let keeper = handle.clone();
             let keep_port = Box::new(move |port| settings::save_network_port(&keeper, port));

@@ -30,9 +30,87 @@ pub fn is_valid(name: &str) -> bool {
             .is_some_and(|t| t.len() == 5 && t.bytes().all(|b| CHARS.contains(&b)))
 }
 
+/// Longest name shown, in characters (after cleaning).
+pub const MAX_SHOWN_CHARS: usize = 64;
+/// Labels the UI puts where a name goes: no one may call themselves that.
+const RESERVED: &[&str] = &["you", "the other person"];
+
+/// The other person's name as this app shows it: control, bidirectional
+/// and zero-width characters removed (they could reorder or hide what is
+/// shown), at most two combining marks in a row, at most
+/// [`MAX_SHOWN_CHARS`], white space trimmed. `None` when nothing is left or
+/// it imitates a label of the UI; the UI then says "the other person".
+pub fn shown(name: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut marks = 0;
+    for c in name.chars() {
+        if c.is_control() || is_format(c) {
+            continue;
+        }
+        if is_combining(c) {
+            marks += 1;
+            if marks > 2 {
+                continue;
+            }
+        } else {
+            marks = 0;
+        }
+        out.push(c);
+        if out.chars().count() == MAX_SHOWN_CHARS {
+            break;
+        }
+    }
+    let out = out.trim();
+    let reserved = RESERVED.iter().any(|r| out.eq_ignore_ascii_case(r));
+    (!out.is_empty() && !reserved).then(|| out.to_owned())
+}
+
+/// Invisible formatting: bidirectional marks, embeddings, overrides and
+/// isolates, zero-width characters, the BOM, soft hyphen, and other
+/// invisible operators.
+fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Combining marks of the common blocks (enough to stop a tower of them).
+fn is_combining(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}'
+        | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_names_cannot_hide_reorder_or_impersonate() {
+        assert_eq!(
+            shown("anonymous-otter-ab12c").as_deref(),
+            Some("anonymous-otter-ab12c")
+        );
+        assert_eq!(shown("  Quiet Otter \n").as_deref(), Some("Quiet Otter"));
+        // Right-to-left override: "evil\u{202E}gnp.exe" would show reversed.
+        assert_eq!(shown("evil\u{202E}gnp.exe").as_deref(), Some("evilgnp.exe"));
+        assert_eq!(shown("\u{200B}\u{200C}\u{200D}\u{FEFF}\u{2060}"), None);
+        assert_eq!(shown("a\u{0}b").as_deref(), Some("ab"));
+        assert_eq!(shown("You"), None);
+        assert_eq!(shown(" you\u{200B} "), None);
+        assert_eq!(shown("The other person"), None);
+        assert_eq!(shown(""), None);
+        let tower = format!("Z{}", "\u{0301}".repeat(10_000));
+        assert_eq!(shown(&tower).map(|s| s.chars().count()), Some(3));
+        let long = "x".repeat(10_000);
+        assert_eq!(
+            shown(&long).map(|s| s.chars().count()),
+            Some(MAX_SHOWN_CHARS)
+        );
+    }
 
     #[test]
     fn names_have_the_promised_shape_and_vary() {

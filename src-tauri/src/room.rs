@@ -61,6 +61,9 @@ pub struct RoomHandle {
 }
 
 const ENDED: &str = "This room has ended.";
+/// At most one notification of the other person's messages this often: a
+/// flood of messages is not a flood of notifications.
+const NOTIFY_EVERY: Duration = Duration::from_secs(10);
 
 impl RoomHandle {
     pub fn seat(&self) -> &SavedSeat {
@@ -115,7 +118,7 @@ impl RoomHandle {
 /// the session that owns the room from then on. A joiner whose invite key
 /// does not fit the room is refused with [`ClientError::KeyMismatch`].
 pub async fn open(
-    seat: SavedSeat,
+    mut seat: SavedSeat,
     invite: String,
     mut engine: Engine,
     host: Arc<dyn Host>,
@@ -136,6 +139,8 @@ pub async fn open(
     if engine.role() == Role::Joiner && engine.failure() == Some(Failure::Unverified) {
         return Err(ClientError::KeyMismatch);
     }
+    seat.until_ms
+        .get_or_insert(crate::settings::now_ms() + info.expires_in_ms);
     host.save_seat(Some(&seat));
     let expires_in = Duration::from_millis(info.expires_in_ms);
     let view = RoomView {
@@ -176,6 +181,7 @@ pub async fn open(
         engine,
         shown: messages,
         members: info.members,
+        notified: None,
     };
     let task = tokio::spawn(session.run(inbox, feed));
     Ok(RoomHandle {
@@ -211,6 +217,8 @@ struct Session {
     shown: Vec<ChatMessage>,
     /// Members as the server last told, before names are filled in.
     members: Vec<Member>,
+    /// When the last notification of a message went out.
+    notified: Option<tokio::time::Instant>,
 }
 
 impl Session {
@@ -307,9 +315,11 @@ impl Session {
     /// Passes a message to the UI, with a notification for the peer's.
     fn show(&mut self, message: ChatMessage, nonce: Option<String>) {
         self.shown.push(message.clone());
-        if message.member_id != self.seat.member_id {
+        let quiet = self.notified.is_some_and(|t| t.elapsed() < NOTIFY_EVERY);
+        if message.member_id != self.seat.member_id && !quiet {
             // Never the text: a notification can be read over a shoulder.
             self.host.notify("New message in your private room.");
+            self.notified = Some(tokio::time::Instant::now());
         }
         (self.sink)(RoomEvent::Message {
             room_id: self.seat.room_id.clone(),

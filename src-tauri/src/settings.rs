@@ -24,6 +24,21 @@ pub struct SavedSeat {
     /// The server's pinned certificate fingerprint, from the invite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<String>,
+    /// Unix time (ms) by which the room must have ended, whatever a server
+    /// says later: set when the seat is first kept, from the (clamped) time
+    /// left, so no server can keep the app coming back to a room for ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_ms: Option<u64>,
+}
+
+/// Slack for clocks and the last second of a room.
+const UNTIL_GRACE_MS: u64 = 5_000;
+
+/// Now, in Unix milliseconds.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl SavedSeat {
@@ -35,13 +50,40 @@ impl SavedSeat {
             member_id: session.member_id,
             token: session.token,
             pin: api.pin().map(str::to_owned),
+            until_ms: None,
         }
+    }
+
+    /// Whether the room's lifetime is over by the time kept with the seat.
+    pub fn outlived(&self, now_ms: u64) -> bool {
+        self.until_ms
+            .is_some_and(|until| now_ms > until.saturating_add(UNTIL_GRACE_MS))
     }
 
     /// The API of the seat's server, with its pinned certificate if any.
     pub fn api(&self) -> crate::client::Api {
         crate::client::Api::pinned(&self.server_url, self.pin.as_deref())
     }
+}
+
+/// Makes the settings file readable by the user alone before anything is
+/// kept in it (it holds the seat's bearer token): created empty with mode
+/// 0600, or set to 0600. The store plugin rewrites the file in place, which
+/// keeps the mode.
+pub fn protect(data_dir: &std::path::Path) -> Result<(), String> {
+    let path = data_dir.join(FILE);
+    if path.exists() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| format!("cannot protect {}: {e}", path.display()))?;
+        }
+        return Ok(());
+    }
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot make {}: {e}", data_dir.display()))?;
+    crate::private_file::write(&path, b"{}")
 }
 
 fn get<R: Runtime, T: for<'de> Deserialize<'de>>(app: &AppHandle<R>, key: &str) -> Option<T> {
@@ -128,4 +170,27 @@ pub fn save_seat<R: Runtime>(app: &AppHandle<R>, seat: Option<&SavedSeat>) {
         SEAT,
         seat.map(|s| serde_json::to_value(s).expect("a seat serializes")),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seat_is_outlived_only_past_its_kept_deadline() {
+        let mut seat: SavedSeat = serde_json::from_value(serde_json::json!({
+            "server_url": "http://127.0.0.1:1",
+            "room_id": "3f2b8c1e-4a5d-4e6f-8a9b-0c1d2e3f4a5b",
+            "member_id": "0123456789abcdef",
+            "token": "ab",
+        }))
+        .expect("a seat kept before until_ms still reads");
+        assert!(
+            !seat.outlived(u64::MAX),
+            "no deadline kept: the server decides"
+        );
+        seat.until_ms = Some(1_000_000);
+        assert!(!seat.outlived(1_000_000 + UNTIL_GRACE_MS));
+        assert!(seat.outlived(1_000_001 + UNTIL_GRACE_MS));
+    }
 }

@@ -237,6 +237,9 @@ async fn the_view_comes_first_then_the_room_lives_until_destroyed() {
             assert_eq!(view.invite, "invite");
             assert_eq!(view.members.len(), 2);
             assert_eq!(view.security, Security::Waiting);
+            // What the webview gets never holds the seat's token.
+            let json = serde_json::to_string(&view).unwrap();
+            assert!(!json.contains(&a.token));
         }
         other => panic!("the first event is not the view: {other:?}"),
     }
@@ -275,8 +278,16 @@ async fn the_view_comes_first_then_the_room_lives_until_destroyed() {
         unreachable!()
     };
     assert_eq!(message.name, b.member_id, "the name the peer's app sent");
+    // More messages right after: no more notifications (rate limited).
+    peer.send("and more".into(), "p2".into()).await.unwrap();
+    next(
+        &mut events,
+        "the second message",
+        |e| matches!(e, RoomEvent::Message { message, .. } if message.text.as_deref() == Some("and more")),
+    )
+    .await;
     let notified = host.notified.lock().unwrap().clone();
-    assert_eq!(notified.len(), 1);
+    assert_eq!(notified.len(), 1, "{notified:?}");
     assert!(!notified[0].contains("secret"));
 
     // The server holds only ciphertext and stand-in names.

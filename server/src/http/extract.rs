@@ -6,7 +6,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use private_chat_protocol::ErrorCode;
+use private_chat_protocol::{limits, ErrorCode};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -60,28 +60,44 @@ impl<S: Send + Sync> FromRequestParts<S> for RoomId {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| invalid())?;
+        // Only the documented form: `Uuid::try_parse` alone would also take
+        // `{...}`, `urn:uuid:...`, 32 hex digits and upper case, so one room
+        // would have several names.
+        if !canonical(&raw) {
+            return Err(invalid());
+        }
         Uuid::try_parse(&raw).map(RoomId).map_err(|_| invalid())
     }
 }
 
+/// A UUID in its lower-case hyphenated form (8-4-4-4-12).
+fn canonical(raw: &str) -> bool {
+    raw.len() == 36
+        && raw.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
+}
+
 /// The bearer token of `Authorization: Bearer <token>`, shape-checked only:
-/// whether it opens the room is [`room::authenticate`]'s business.
+/// whether it opens the room is [`room::authenticate`]'s business. The
+/// scheme is case-insensitive (RFC 9110); more than one `Authorization`
+/// header is refused, as it is ambiguous.
 pub struct Bearer(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
+        let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+        let value = match (values.next(), values.next()) {
+            (Some(v), None) => v.to_str().ok(),
+            _ => None,
+        };
         let token = value
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim_matches(' '))
             .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
         token
             .map(|t| Bearer(t.to_owned()))
@@ -89,28 +105,45 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     }
 }
 
-/// `?after=<message_id>`.
+/// `?after=<message_id>&limit=<n>`, each at most once.
 #[derive(Deserialize)]
-pub struct AfterParams {
-    pub after: Option<u64>,
+#[serde(deny_unknown_fields)]
+struct PageParams {
+    after: Option<u64>,
+    limit: Option<usize>,
 }
 
-/// The query of the message list; a bad `after` is 400 `invalid_query`.
-pub struct After(pub Option<u64>);
+/// One page of the message list: a bad `after` or `limit` is 400
+/// `invalid_query`; `limit` defaults to, and may not exceed,
+/// [`limits::MAX_PAGE_MESSAGES`].
+pub struct Page {
+    pub after: Option<u64>,
+    pub limit: usize,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for After {
+impl<S: Send + Sync> FromRequestParts<S> for Page {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
-        Query::<AfterParams>::from_request_parts(parts, state)
+        let invalid =
+            |why: String| Error::new(ErrorCode::InvalidQuery, format!("Invalid query: {why}"));
+        let Query(p) = Query::<PageParams>::from_request_parts(parts, state)
             .await
-            .map(|Query(p)| After(p.after))
-            .map_err(|e: QueryRejection| {
-                Error::new(
-                    ErrorCode::InvalidQuery,
-                    format!("Invalid query: {}", e.body_text()),
-                )
-            })
+            .map_err(|e: QueryRejection| invalid(e.body_text()))?;
+        let limit = match p.limit {
+            None => limits::MAX_PAGE_MESSAGES,
+            Some(n) if (1..=limits::MAX_PAGE_MESSAGES).contains(&n) => n,
+            Some(_) => {
+                return Err(invalid(format!(
+                    "limit must lie between 1 and {}",
+                    limits::MAX_PAGE_MESSAGES
+                )))
+            }
+        };
+        Ok(Page {
+            after: p.after,
+            limit,
+        })
     }
 }
 

@@ -5,18 +5,18 @@ use axum::http::StatusCode;
 use axum::Json;
 use private_chat_protocol::{Message, MessageList, SendMessageRequest};
 
-use super::extract::{After, JsonBody};
+use super::extract::{JsonBody, Page};
 use crate::error::Error;
 use crate::room::Member;
 use crate::state::AppState;
 
-/// `GET /api/rooms/{room_id}/messages?after=<id>`.
+/// `GET /api/rooms/{room_id}/messages?after=<id>&limit=<n>`: one page.
 pub async fn list(
     State(state): State<AppState>,
     member: Member,
-    After(after): After,
+    Page { after, limit }: Page,
 ) -> Result<Json<MessageList>, Error> {
-    let messages = member.messages(&state, after).await?;
+    let messages = member.messages(&state, after, limit).await?;
     Ok(Json(MessageList { messages }))
 }
 

@@ -121,13 +121,15 @@ impl Member {
         }
     }
 
-    /// Messages with an id above `after` (all when `None`), oldest first.
+    /// At most `limit` messages with an id above `after` (from the first
+    /// when `None`), oldest first.
     pub async fn messages(
         &self,
         state: &AppState,
         after: Option<u64>,
+        limit: usize,
     ) -> Result<Vec<Message>, Error> {
-        Ok(state.store.messages(self.room_id, after).await?)
+        Ok(state.store.messages(self.room_id, after, limit).await?)
     }
 
     /// Stores a message and announces it to every socket of the room, with

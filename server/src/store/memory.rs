@@ -23,7 +23,8 @@ use super::{
 struct Room {
     members: Vec<MemberRecord>,
     online: Vec<usize>,
-    messages: Vec<Message>,
+    /// Shared, so a page is copied after the store's lock is released.
+    messages: Vec<Arc<Message>>,
     deadline: Instant,
     signals: broadcast::Sender<SignalRef>,
     expiry: AbortHandle,
@@ -190,7 +191,7 @@ impl Store for MemoryStore {
                 body: body.to_owned(),
                 sent_at_ms: now_ms(),
             };
-            room.messages.push(message.clone());
+            room.messages.push(Arc::new(message.clone()));
             room.announce(RoomSignal::Message {
                 message: message.clone(),
                 nonce: nonce.map(str::to_owned),
@@ -203,12 +204,16 @@ impl Store for MemoryStore {
         &self,
         room_id: Uuid,
         after: Option<u64>,
+        limit: usize,
     ) -> Result<Vec<Message>, StoreError> {
-        // Ids are 1, 2, 3... in list order, so `after` is an index.
-        self.with_room(room_id, |room| {
+        // Ids are 1, 2, 3... in list order, so `after` is an index. Under the
+        // lock only pointers are copied; the messages after it is released.
+        let page: Vec<Arc<Message>> = self.with_room(room_id, |room| {
             let skip = after.unwrap_or(0).min(room.messages.len() as u64) as usize;
-            Ok(room.messages[skip..].to_vec())
-        })
+            let end = skip.saturating_add(limit).min(room.messages.len());
+            Ok(room.messages[skip..end].to_vec())
+        })?;
+        Ok(page.iter().map(|m| Message::clone(m)).collect())
     }
 
     async fn destroy(&self, room_id: Uuid, by: &str) -> Result<(), StoreError> {
@@ -319,7 +324,7 @@ mod tests {
         ));
         assert_eq!(store.room_count(), 0);
         assert_eq!(
-            store.messages(room, None).await.unwrap_err(),
+            store.messages(room, None, 10).await.unwrap_err(),
             StoreError::NotFound
         );
     }

@@ -115,9 +115,14 @@ pub trait Store: Send + Sync + 'static {
         max_messages: usize,
     ) -> Result<Message, StoreError>;
 
-    /// Messages with an id above `after` (all when `None`), oldest first.
-    async fn messages(&self, room_id: Uuid, after: Option<u64>)
-        -> Result<Vec<Message>, StoreError>;
+    /// At most `limit` messages with an id above `after` (from the first
+    /// when `None`), oldest first.
+    async fn messages(
+        &self,
+        room_id: Uuid,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Message>, StoreError>;
 
     /// Deletes every trace of the room at once and announces who did it.
     async fn destroy(&self, room_id: Uuid, by: &str) -> Result<(), StoreError>;

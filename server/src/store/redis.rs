@@ -428,13 +428,15 @@ impl Store for RedisStore {
         &self,
         room_id: Uuid,
         after: Option<u64>,
+        limit: usize,
     ) -> Result<Vec<Message>, StoreError> {
         // Ids are 1, 2, 3... in list order, so `after` is the start index.
-        let start = after.unwrap_or(0).min(i64::MAX as u64) as i64;
+        let start = after.unwrap_or(0).min(i64::MAX as u64 / 2) as i64;
+        let stop = start.saturating_add(limit.min(i64::MAX as usize / 2) as i64) - 1;
         let raw: Vec<Vec<u8>> = redis::cmd("LRANGE")
             .arg(messages_key(room_id))
             .arg(start)
-            .arg(-1)
+            .arg(stop)
             .query_async(&mut self.conn.clone())
             .await
             .map_err(unavailable)?;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use private_chat_protocol::limits;
 use private_chat_protocol::{
     CreateRoomRequest, ErrorBody, ErrorCode, Health, JoinRoomRequest, Message, MessageList,
     RoomInfo, SendMessageRequest, Session,
@@ -39,6 +40,31 @@ impl ClientError {
             _ => None,
         }
     }
+}
+
+/// The longest time left a server may claim: the longest room lifetime a
+/// stock server allows. More is clamped, so a server cannot keep a room on
+/// screen (or resumable) for ever.
+pub const MAX_EXPIRES_IN_MS: u64 = private_chat_protocol::limits::MAX_TTL_SECS * 1000;
+
+/// A seat as a server handed it out, checked before anything uses it: ids
+/// and token of the documented form (they end up in paths, file names and
+/// headers), the room the one asked for, the time left clamped.
+pub fn checked(mut session: Session, asked: Option<&str>) -> Result<Session, ClientError> {
+    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let canonical = private_chat_protocol::invite::Invite::parse(&session.room_id)
+        .is_ok_and(|i| i.room_id == session.room_id);
+    let ok = canonical
+        && asked.is_none_or(|a| a == session.room_id)
+        && hex(&session.member_id, 16)
+        && hex(&session.token, 64);
+    if !ok {
+        return Err(ClientError::Protocol(
+            "the server answered with a seat of the wrong form".into(),
+        ));
+    }
+    session.expires_in_ms = session.expires_in_ms.min(MAX_EXPIRES_IN_MS);
+    Ok(session)
 }
 
 /// A room server at one base URL. Cheap to clone.
@@ -164,47 +190,79 @@ impl Api {
             name: name.into(),
             ttl_secs,
         };
-        self.expect(Method::POST, "/api/rooms", None, Some(&body))
-            .await
+        let session = self
+            .expect(Method::POST, "/api/rooms", None, Some(&body))
+            .await?;
+        checked(session, None)
     }
 
     pub async fn join(&self, room_id: &str, name: &str) -> Result<Session, ClientError> {
         let body = JoinRoomRequest { name: name.into() };
-        self.expect(
-            Method::POST,
-            &format!("/api/rooms/{room_id}/join"),
-            None,
-            Some(&body),
-        )
-        .await
+        let session = self
+            .expect(
+                Method::POST,
+                &format!("/api/rooms/{room_id}/join"),
+                None,
+                Some(&body),
+            )
+            .await?;
+        checked(session, Some(room_id))
     }
 
     pub async fn room(&self, room_id: &str, token: &str) -> Result<RoomInfo, ClientError> {
-        self.expect::<(), _>(
-            Method::GET,
-            &format!("/api/rooms/{room_id}"),
-            Some(token),
-            None,
-        )
-        .await
+        let mut info: RoomInfo = self
+            .expect::<(), _>(
+                Method::GET,
+                &format!("/api/rooms/{room_id}"),
+                Some(token),
+                None,
+            )
+            .await?;
+        info.expires_in_ms = info.expires_in_ms.min(MAX_EXPIRES_IN_MS);
+        Ok(info)
     }
 
+    /// Every message with an id above `after` (all when `None`), oldest
+    /// first, read page by page. A server whose ids do not grow, or that
+    /// pages beyond a room's limit, is not followed further.
     pub async fn messages(
         &self,
         room_id: &str,
         token: &str,
         after: Option<u64>,
     ) -> Result<Vec<Message>, ClientError> {
-        let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
-        let list: MessageList = self
-            .expect::<(), _>(
-                Method::GET,
-                &format!("/api/rooms/{room_id}/messages{query}"),
-                Some(token),
-                None,
-            )
-            .await?;
-        Ok(list.messages)
+        let page_size = limits::MAX_PAGE_MESSAGES;
+        let most_pages = limits::MAX_MESSAGES_PER_ROOM / page_size + 2;
+        let mut all: Vec<Message> = Vec::new();
+        let mut cursor = after;
+        for _ in 0..most_pages {
+            let query = match cursor {
+                Some(a) => format!("?after={a}&limit={page_size}"),
+                None => format!("?limit={page_size}"),
+            };
+            let list: MessageList = self
+                .expect::<(), _>(
+                    Method::GET,
+                    &format!("/api/rooms/{room_id}/messages{query}"),
+                    Some(token),
+                    None,
+                )
+                .await?;
+            let full = list.messages.len() >= page_size;
+            for m in list.messages {
+                if cursor.is_some_and(|c| m.id <= c) {
+                    return Err(ClientError::Protocol(
+                        "the server's message ids do not grow".into(),
+                    ));
+                }
+                cursor = Some(m.id);
+                all.push(m);
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(all)
     }
 
     /// Stores a message (the room's key-exchange frames go this way; texts
@@ -234,5 +292,47 @@ impl Api {
         )
         .await
         .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(room_id: &str) -> Session {
+        Session {
+            room_id: room_id.into(),
+            member_id: "0123456789abcdef".into(),
+            token: "ab".repeat(32),
+            expires_in_ms: 600_000,
+        }
+    }
+
+    #[test]
+    fn seats_of_the_wrong_form_are_refused_and_times_clamped() {
+        let id = "3f2b8c1e-4a5d-4e6f-8a9b-0c1d2e3f4a5b";
+        assert!(checked(session(id), Some(id)).is_ok());
+        for bad in [
+            "../../etc",
+            "3F2B8C1E-4A5D-4E6F-8A9B-0C1D2E3F4A5B",
+            "",
+            "{3f2b8c1e-4a5d-4e6f-8a9b-0c1d2e3f4a5b}",
+        ] {
+            assert!(checked(session(bad), None).is_err(), "{bad}");
+        }
+        let other = "00000000-0000-4000-8000-000000000000";
+        assert!(
+            checked(session(other), Some(id)).is_err(),
+            "not the room asked for"
+        );
+        let mut s = session(id);
+        s.member_id = "x/y".into();
+        assert!(checked(s, None).is_err());
+        let mut s = session(id);
+        s.token = "t".repeat(64);
+        assert!(checked(s, None).is_err());
+        let mut s = session(id);
+        s.expires_in_ms = u64::MAX;
+        assert_eq!(checked(s, None).unwrap().expires_in_ms, MAX_EXPIRES_IN_MS);
     }
 }

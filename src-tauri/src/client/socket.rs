@@ -12,10 +12,11 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use private_chat_protocol::app::{Connection, Notice, RoomEvent};
-use private_chat_protocol::{close, ClientEvent, Message, ServerEvent};
+use private_chat_protocol::{close, limits, ClientEvent, Message, ServerEvent};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep, Instant};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::api::Api;
@@ -214,7 +215,13 @@ async fn serve(
         req.headers_mut().insert("authorization", value);
     }
     let connector = seat.api.ws_connector();
-    let connected = tokio_tungstenite::connect_async_tls_with_config(req, None, true, connector);
+    // A server's frames are bounded like a client's: a hostile server cannot
+    // make the app buffer more than this per frame.
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(limits::MAX_FRAME_BYTES))
+        .max_frame_size(Some(limits::MAX_FRAME_BYTES));
+    let connected =
+        tokio_tungstenite::connect_async_tls_with_config(req, Some(config), true, connector);
     let mut ws = match connected.await {
         Ok((ws, _)) => ws,
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {

@@ -213,7 +213,12 @@ impl Engine {
                         } else {
                             self.confirmed = true;
                         }
-                        self.names.insert(m.member_id.clone(), name);
+                        // A name that would hide, reorder or imitate is not
+                        // shown: the UI says "the other person" instead.
+                        match crate::names::shown(&name) {
+                            Some(name) => self.names.insert(m.member_id.clone(), name),
+                            None => self.names.remove(&m.member_id),
+                        };
                         step.changed = true;
                     }
                     Ok(Plain::Text { text }) => {

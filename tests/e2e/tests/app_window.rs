@@ -425,10 +425,20 @@ async fn name_and_room_survive_a_restart() {
 
     // The history was read with the keys kept for the room's life (0600).
     let key_file = app_data(&launch).join(format!("rooms/{}.key", invite.room_id));
-    {
+    // So is the settings file, which holds the seat's token.
+    let settings_file = app_data(&launch).join("private_chat.json");
+    assert!(std::fs::read_to_string(&settings_file)
+        .unwrap()
+        .contains(&invite.room_id));
+    for file in [&key_file, &settings_file] {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "the key file is the user's alone");
+        let mode = std::fs::metadata(file).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "{} is the user's alone",
+            file.display()
+        );
     }
 
     // Once the room ends, the next start is in the lobby with the same name.

@@ -37,6 +37,8 @@ on_both_backends!(
     hostile_http_requests,
     hostile_websocket_frames,
     oversized_frame_closes_with_1009,
+    invalid_utf8_closes_with_1007,
+    history_is_paged,
     message_limit_refuses_without_losing_data,
     socket_limit_per_member,
     size_limits_are_inclusive,
@@ -430,6 +432,12 @@ async fn hostile_http_requests(backend: Backend) {
         ("wrong method", Method::PUT, "/api/rooms".into(), vec![], vec![], 405, "method_not_allowed"),
         ("after not a number", Method::GET, format!("{msgs}?after=abc"), with_auth(&[]), vec![], 400, "invalid_query"),
         ("after negative", Method::GET, format!("{msgs}?after=-1"), with_auth(&[]), vec![], 400, "invalid_query"),
+        ("after empty", Method::GET, format!("{msgs}?after="), with_auth(&[]), vec![], 400, "invalid_query"),
+        ("after twice", Method::GET, format!("{msgs}?after=1&after=2"), with_auth(&[]), vec![], 400, "invalid_query"),
+        ("after 2^64", Method::GET, format!("{msgs}?after=18446744073709551616"), with_auth(&[]), vec![], 400, "invalid_query"),
+        ("limit 0", Method::GET, format!("{msgs}?limit=0"), with_auth(&[]), vec![], 400, "invalid_query"),
+        ("limit over the page", Method::GET, format!("{msgs}?limit=101"), with_auth(&[]), vec![], 400, "invalid_query"),
+        ("unknown query field", Method::GET, format!("{msgs}?offset=5"), with_auth(&[]), vec![], 400, "invalid_query"),
         ("empty message", Method::POST, msgs.clone(), with_auth(&[json_ct]), br#"{"body":""}"#.to_vec(), 400, "invalid_body"),
         ("message of wrong type", Method::POST, msgs.clone(), with_auth(&[json_ct]), br#"{"body":123}"#.to_vec(), 400, "invalid_body"),
         ("invalid UTF-8", Method::POST, msgs.clone(), with_auth(&[json_ct]), b"{\"body\":\"\xff\xfe\"}".to_vec(), 400, "invalid_body"),
@@ -437,6 +445,14 @@ async fn hostile_http_requests(backend: Backend) {
         ("non-hex token", Method::GET, msgs.clone(), plain(&[("authorization", "Bearer gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg")]), vec![], 401, "unauthorized"),
         ("token with CRLF junk", Method::GET, msgs.clone(), plain(&[("authorization", "Bearer ;DROP")]), vec![], 401, "unauthorized"),
         ("plain GET on the socket route", Method::GET, format!("/api/rooms/{room}/ws"), with_auth(&[]), vec![], 400, "invalid_frame"),
+        ("room id in braces", Method::GET, format!("/api/rooms/{{{room}}}/messages"), with_auth(&[]), vec![], 400, "invalid_room_id"),
+        ("urn:uuid room id", Method::GET, format!("/api/rooms/urn:uuid:{room}/messages"), with_auth(&[]), vec![], 400, "invalid_room_id"),
+        ("32-digit room id", Method::GET, format!("/api/rooms/{}/messages", room.replace('-', "")), with_auth(&[]), vec![], 400, "invalid_room_id"),
+        ("upper-case room id", Method::GET, format!("/api/rooms/{}/messages", room.to_uppercase()), with_auth(&[]), vec![], 400, "invalid_room_id"),
+        ("nil room id", Method::GET, "/api/rooms/00000000-0000-0000-0000-000000000000/messages".into(), with_auth(&[]), vec![], 404, "room_not_found"),
+        ("tab after Bearer", Method::GET, msgs.clone(), vec![("authorization".into(), format!("Bearer\t{}", a.token))], vec![], 401, "unauthorized"),
+        ("10,000-character Authorization", Method::GET, msgs.clone(), vec![("authorization".into(), format!("Bearer {}", "a".repeat(10_000)))], vec![], 401, "unauthorized"),
+        ("two Authorization headers", Method::GET, msgs.clone(), vec![("authorization".into(), auth.clone()), ("authorization".into(), auth.clone())], vec![], 401, "unauthorized"),
     ];
     assert!(table.len() >= 20);
     for (what, method, path, headers, body, status, code) in table {
@@ -447,6 +463,14 @@ async fn hostile_http_requests(backend: Backend) {
         let got = api.raw(method, &path, &headers, body).await;
         assert_eq!(got.0.as_u16(), status, "{what}: {}", got.1);
         assert_eq!(got.1["error"], code, "{what}: {}", got.1);
+    }
+    // The scheme is case-insensitive (RFC 9110).
+    for scheme in ["BEARER", "bearer", "bEaReR"] {
+        let header = format!("{scheme} {}", a.token);
+        let got = api
+            .raw(Method::GET, &msgs, &[("authorization", &header)], vec![])
+            .await;
+        assert_eq!(got.0, StatusCode::OK, "{scheme}: {}", got.1);
     }
     // A maximal message written with JSON escapes is accepted.
     let headers = [("authorization", auth.as_str()), json_ct];
@@ -552,20 +576,66 @@ async fn hostile_websocket_frames(backend: Backend) {
     );
 }
 
-async fn oversized_frame_closes_with_1009(backend: Backend) {
+/// Sends `frame`, expects the socket closed with `code`, nothing stored,
+/// and the member still served on a new socket.
+async fn frame_closes_with(backend: Backend, frame: WsMessage, code: u16) {
     let server = TestServer::start(backend).await;
     let api = server.api();
     let (a, _) = pair(&api).await;
     let mut socket = api.socket(&a).await;
-    let huge = json!({"type": "send", "body": "w".repeat(70 * 1024)}).to_string();
-    let _ = socket.send_raw(WsMessage::Text(huge.into())).await;
-    assert_eq!(socket.close_code().await, Some(1009));
-    // The server still serves the member afterwards.
+    let _ = socket.send_raw(frame).await;
+    assert_eq!(socket.close_code().await, Some(code));
+    let (_, listed) = api.messages(&a, None).await;
+    assert!(listed["messages"].as_array().unwrap().is_empty());
     let mut again = api.socket(&a).await;
     again
         .send_json(json!({"type": "send", "body": "fine"}))
         .await;
     assert_eq!(again.next_of("message").await["message"]["body"], "fine");
+}
+
+async fn oversized_frame_closes_with_1009(backend: Backend) {
+    let huge = json!({"type": "send", "body": "w".repeat(70 * 1024)}).to_string();
+    frame_closes_with(backend, WsMessage::Text(huge.into()), 1009).await;
+}
+
+async fn invalid_utf8_closes_with_1007(backend: Backend) {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame as RawFrame;
+    let frame = RawFrame::message(vec![b'{', 0xff, 0xfe, b'}'], OpCode::Data(Data::Text), true);
+    frame_closes_with(backend, WsMessage::Frame(frame), 1007).await;
+}
+
+async fn history_is_paged(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let api = server.api();
+    let (a, _) = pair(&api).await;
+    let page = private_chat_protocol::limits::MAX_PAGE_MESSAGES;
+    for i in 0..page + 20 {
+        assert_eq!(api.post(&a, &format!("m{i}")).await.0, StatusCode::CREATED);
+    }
+    let ids = |v: &Value| -> Vec<u64> {
+        v["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_u64().unwrap())
+            .collect()
+    };
+    // No limit: one full page, from the first.
+    let (_, first) = api.messages(&a, None).await;
+    assert_eq!(ids(&first), (1..=page as u64).collect::<Vec<_>>());
+    // The rest after it.
+    let (_, rest) = api.messages(&a, Some(page as u64)).await;
+    assert_eq!(
+        ids(&rest),
+        (page as u64 + 1..=page as u64 + 20).collect::<Vec<_>>()
+    );
+    // A smaller page.
+    let path = format!("/api/rooms/{}/messages?after=3&limit=2", a.room_id);
+    let (status, v) = api.call(Method::GET, &path, Some(&a.token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids(&v), [4, 5]);
 }
 
 async fn message_limit_refuses_without_losing_data(backend: Backend) {

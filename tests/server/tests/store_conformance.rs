@@ -127,14 +127,33 @@ async fn messages_get_sequential_ids_and_respect_the_limit<S: Store>(store: Arc<
             .unwrap_err(),
         StoreError::MessageLimit
     );
-    let all = store.messages(room, None).await.unwrap();
+    let all = store.messages(room, None, 100).await.unwrap();
     assert_eq!(all.iter().map(|m| m.id).collect::<Vec<_>>(), [1, 2, 3, 4]);
     assert!(all.windows(2).all(|w| w[0].sent_at_ms <= w[1].sent_at_ms));
     assert_eq!(
-        store.messages(room, Some(2)).await.unwrap(),
+        store.messages(room, Some(2), 100).await.unwrap(),
         all[2..].to_vec()
     );
-    assert!(store.messages(room, Some(4)).await.unwrap().is_empty());
+    assert!(store.messages(room, Some(4), 100).await.unwrap().is_empty());
+    // Pages: `limit` from `after`, whatever the numbers.
+    assert_eq!(
+        store.messages(room, None, 2).await.unwrap(),
+        all[..2].to_vec()
+    );
+    assert_eq!(
+        store.messages(room, Some(1), 2).await.unwrap(),
+        all[1..3].to_vec()
+    );
+    assert_eq!(
+        store.messages(room, Some(3), 2).await.unwrap(),
+        all[3..].to_vec()
+    );
+    assert!(store
+        .messages(room, Some(u64::MAX), 2)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.messages(room, None, usize::MAX).await.unwrap(), all);
 }
 
 async fn socket_counts_respect_the_limit<S: Store>(store: Arc<S>) {
@@ -202,7 +221,7 @@ async fn destroy_removes_everything<S: Store>(store: Arc<S>) {
     assert_eq!(store.room(room).await.unwrap_err(), StoreError::NotFound);
     assert_eq!(
         store
-            .messages(room, None)
+            .messages(room, None, 100)
             .await
             .map(|m| m.len())
             .unwrap_or(0),

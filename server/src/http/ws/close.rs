@@ -26,6 +26,7 @@ impl Close {
     pub const STORE: Self = Self::new(close::INTERNAL_ERROR, "store unavailable");
     pub const TOO_BIG: Self = Self::new(close::MESSAGE_TOO_BIG, "frame too large");
     pub const PROTOCOL: Self = Self::new(close::PROTOCOL_ERROR, "protocol error");
+    pub const NOT_UTF8: Self = Self::new(close::INVALID_DATA, "text frame not UTF-8");
 
     const fn new(code: u16, reason: &'static str) -> Self {
         Self { code, reason }
@@ -44,12 +45,14 @@ impl Close {
         Self::for_frame_error(e).unwrap_or(Self::STORE)
     }
 
-    /// The close for a failed read: too large a message or frame is 1009;
-    /// anything else broke the protocol (1002).
+    /// The close for a failed read: too large a message or frame is 1009,
+    /// a text frame that is not UTF-8 is 1007; anything else broke the
+    /// protocol (1002).
     pub fn for_read_error(e: &axum::Error) -> Self {
         let inner = std::error::Error::source(e).and_then(|s| s.downcast_ref::<WsError>());
         match inner {
             Some(WsError::Capacity(CapacityError::MessageTooLong { .. })) => Self::TOO_BIG,
+            Some(WsError::Utf8(_)) => Self::NOT_UTF8,
             _ => Self::PROTOCOL,
         }
     }

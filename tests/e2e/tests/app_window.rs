@@ -204,6 +204,28 @@ async fn chat_both_ways_with_countdown_presence_typing_and_a_full_room() {
         "countdown went from {before} to {after}"
     );
 
+    // The webview may call the app's commands and listen to its event, and
+    // nothing else of Tauri (no core:default), and inline styles are off.
+    let refused = app
+        .ui
+        .script(
+            "return window.__TAURI_INTERNALS__.invoke('plugin:app|version').then(() => 'allowed', e => 'refused: ' + e)",
+            serde_json::json!([]),
+        )
+        .await;
+    assert!(
+        refused.as_str().is_some_and(|r| r.starts_with("refused")),
+        "{refused}"
+    );
+    let inline = app
+        .ui
+        .script(
+            "const d = document.createElement('div'); d.setAttribute('style', 'color: rgb(1, 2, 3)'); document.body.append(d); const c = getComputedStyle(d).color; d.remove(); return c",
+            serde_json::json!([]),
+        )
+        .await;
+    assert_ne!(inline, "rgb(1, 2, 3)", "an inline style applied");
+
     // The copy button gives feedback.
     app.ui.click("[data-testid=copy-invite]").await;
     app.ui

@@ -106,6 +106,14 @@ impl Fanout {
         }
     }
 
+    /// Tells every local listener that signals may have been lost.
+    fn missed_all(&self) {
+        let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+        for tx in listeners.values() {
+            let _ = tx.send(Arc::new(RoomSignal::Missed));
+        }
+    }
+
     fn channels(&self) -> Vec<String> {
         let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
         listeners.keys().cloned().collect()
@@ -248,7 +256,13 @@ async fn pubsub_task(
                     };
                     strong.connected.send_replace(false);
                     *strong.sink.lock().await = None;
-                    tracing::warn!("redis pub/sub connection lost; reconnecting");
+                    // Whatever was published until the resubscription is
+                    // lost to this instance: its sockets must not go on as
+                    // if nothing was.
+                    strong.missed_all();
+                    tracing::warn!(
+                        "redis pub/sub connection lost; sockets told to catch up; reconnecting"
+                    );
                 }
             }
             Err(e) => {

@@ -24,6 +24,11 @@ pub enum RoomSignal {
     PresenceChanged,
     /// A member destroyed the room.
     Destroyed { by: String },
+    /// Local to one instance, never on the wire: it may have missed signals
+    /// of the room (its pub/sub connection dropped), so its sockets close
+    /// with "try again later" and their clients catch up with `?after=`.
+    #[serde(skip)]
+    Missed,
 }
 
 /// Signals are shared by every local listener of a room.

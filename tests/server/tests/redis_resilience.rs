@@ -18,42 +18,100 @@ async fn server_on(redis: &RedisServer) -> TestServer {
     TestServer::start_with(Backend::Redis, config).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sockets_keep_receiving_after_the_pubsub_connection_is_killed() {
-    let redis = RedisServer::start();
-    let server = server_on(&redis).await;
-    let api = server.api();
-    let a = api.create("alice", None).await;
-    let b = api.join(&a.room_id, "bob").await;
-    let mut sa = api.socket(&a).await;
-
+/// Kills the server's pub/sub connection on `redis`; returns how many died.
+async fn kill_pubsub(redis: &RedisServer) -> i64 {
     let client = redis::Client::open(redis.url()).unwrap();
     let mut admin = client.get_multiplexed_async_connection().await.unwrap();
-    let killed: i64 = redis::cmd("CLIENT")
+    redis::cmd("CLIENT")
         .arg("KILL")
         .arg("TYPE")
         .arg("pubsub")
         .query_async(&mut admin)
         .await
-        .unwrap();
-    assert_eq!(killed, 1, "the server holds exactly one pub/sub connection");
+        .unwrap()
+}
 
-    // Probes sent while the server resubscribes may miss the socket (clients
-    // catch up with ?after=); once it is back, they must arrive.
-    let deadline = Instant::now() + RECOVERY;
-    loop {
-        assert_eq!(api.post(&b, "probe").await.0, StatusCode::CREATED);
-        if tokio::time::timeout(Duration::from_millis(200), sa.next_of("message"))
-            .await
-            .is_ok()
-        {
-            break;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_message_reaches_the_peer_once_across_a_pubsub_kill() {
+    let redis = RedisServer::start();
+    let server = server_on(&redis).await;
+    let api = server.api();
+    let a = api.create("alice", None).await;
+    let b = api.join(&a.room_id, "bob").await;
+    let mut sb = api.socket(&b).await;
+
+    // Alice sends while the connection dies; what got 201 is acknowledged.
+    let sender = {
+        let api = api.clone();
+        let a = a.clone();
+        tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for i in 0..60 {
+                let (status, m) = api.post(&a, &format!("m{i}")).await;
+                if status == StatusCode::CREATED {
+                    acknowledged.push(m["id"].as_u64().unwrap());
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            acknowledged
+        })
+    };
+    let killer = {
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let killed = kill_pubsub(&redis).await;
+            (redis, killed)
+        })
+    };
+
+    // Bob's side, as the app does it: live messages, and on a close,
+    // reconnect and catch up with ?after=.
+    let mut seen: Vec<u64> = Vec::new();
+    let mut closes = Vec::new();
+    let until = Instant::now() + RECOVERY;
+    while Instant::now() < until && seen.len() < 60 {
+        match tokio::time::timeout(Duration::from_millis(500), sb.next_frame()).await {
+            Ok(private_chat_tests::client::Frame::Event(v)) if v["type"] == "message" => {
+                let id = v["message"]["id"].as_u64().unwrap();
+                assert!(!seen.contains(&id), "message {id} delivered twice");
+                seen.push(id);
+            }
+            Ok(private_chat_tests::client::Frame::Event(_)) => {}
+            Ok(private_chat_tests::client::Frame::Closed(code)) => {
+                closes.push(code);
+                sb = api.socket(&b).await;
+                let after = seen.iter().max().copied();
+                let (_, missed) = api.messages(&b, after).await;
+                for m in missed["messages"].as_array().unwrap() {
+                    let id = m["id"].as_u64().unwrap();
+                    if !seen.contains(&id) {
+                        seen.push(id);
+                    }
+                }
+            }
+            Err(_) => {}
         }
-        assert!(
-            Instant::now() < deadline,
-            "the socket never received after the pub/sub reconnect"
-        );
     }
+    let acknowledged = sender.await.unwrap();
+    let (_redis, killed) = killer.await.unwrap();
+    assert_eq!(killed, 1, "the server holds exactly one pub/sub connection");
+    // The socket was told (1013), not left silently missing messages.
+    assert_eq!(closes, [Some(1013)], "closes seen: {closes:?}");
+    // Stragglers sent after the last frame read come by catch-up.
+    let after = seen.iter().max().copied();
+    let (_, rest) = api.messages(&b, after).await;
+    seen.extend(
+        rest["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_u64().unwrap()),
+    );
+    let mut got = seen.clone();
+    got.sort_unstable();
+    got.dedup();
+    assert_eq!(got.len(), seen.len(), "a message came twice: {seen:?}");
+    assert_eq!(got, acknowledged, "every acknowledged message, once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

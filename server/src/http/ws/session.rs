@@ -234,6 +234,7 @@ impl Session<'_> {
                 let _ = self.emit(&ServerEvent::Destroyed { by: by.clone() }).await;
                 Err(Some(Close::DESTROYED))
             }
+            RoomSignal::Missed => Err(Some(Close::LAGGED)),
         }
     }
 

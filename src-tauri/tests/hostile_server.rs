@@ -67,3 +67,92 @@ async fn a_frame_over_the_limit_from_a_server_drops_the_connection() {
     assert_eq!(dropped, Ok(true), "the huge frame was accepted");
     assert!(sent.load(Ordering::SeqCst) >= 1);
 }
+
+/// A server whose live feed skips a message (as a lost pub/sub signal
+/// would): the client fills the gap from history before going on.
+#[tokio::test]
+async fn a_gap_in_message_ids_is_filled_from_history() {
+    use axum::extract::ws::{Message as WsOut, WebSocketUpgrade};
+    use axum::extract::Query;
+    use axum::routing::get;
+    use axum::{Json, Router};
+    use serde_json::{json, Value};
+    use std::collections::HashMap;
+
+    const ROOM: &str = "3f2b8c1e-4a5d-4e6f-8a9b-0c1d2e3f4a5b";
+    fn message(id: u64) -> Value {
+        json!({"id": id, "member_id": "0123456789abcdef", "name": "x", "body": format!("m{id}"), "sent_at_ms": 1})
+    }
+    // How many messages the "store" holds so far.
+    let stored = Arc::new(AtomicUsize::new(0));
+    let (for_list, for_ws) = (stored.clone(), stored.clone());
+    let app = Router::new()
+        .route(
+            "/api/rooms/{id}",
+            get(|| async {
+                Json(json!({"room_id": ROOM, "expires_in_ms": 600_000, "members": []}))
+            }),
+        )
+        .route(
+            "/api/rooms/{id}/messages",
+            get(move |Query(q): Query<HashMap<String, String>>| {
+                let stored = for_list.load(Ordering::SeqCst) as u64;
+                async move {
+                    let after = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0u64);
+                    let list: Vec<Value> = (after + 1..=stored).map(message).collect();
+                    Json(json!({ "messages": list }))
+                }
+            }),
+        )
+        .route(
+            "/api/rooms/{id}/ws",
+            get(move |ws: WebSocketUpgrade| {
+                let stored = for_ws.clone();
+                async move {
+                    ws.on_upgrade(move |mut socket| async move {
+                        let send = |v: Value| WsOut::Text(v.to_string().into());
+                        let _ = socket
+                            .send(send(json!({"type": "presence", "members": []})))
+                            .await;
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                        stored.store(3, Ordering::SeqCst);
+                        // Live: 1, then 3; 2 was lost on the way.
+                        for id in [1, 3] {
+                            let _ = socket
+                                .send(send(json!({"type": "message", "message": message(id)})))
+                                .await;
+                        }
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                    })
+                }
+            }),
+        );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let _socket = RoomSocket::spawn(
+        Seat {
+            api: Api::new(&format!("http://{addr}")),
+            room_id: ROOM.into(),
+            member_id: "fedcba9876543210".into(),
+            token: "ab".repeat(32),
+        },
+        0,
+        Duration::from_secs(600),
+        Emit::new(move |item| {
+            let _ = tx.send(item);
+        }),
+    );
+    let mut ids = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+        while let Some(item) = events.recv().await {
+            if let Feed::Message { message, .. } = item {
+                ids.push(message.id);
+            }
+        }
+    })
+    .await;
+    assert_eq!(ids, [1, 2, 3], "each message once, in order");
+}

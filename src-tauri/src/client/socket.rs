@@ -5,7 +5,9 @@
 //! HTTP with `?after=<last id>`, and then forwards frames as
 //! [`RoomEvent`]s. When the connection drops it retries with jittered
 //! exponential backoff; when the room ends it says why and stops. Message
-//! ids only grow, so a message seen on both paths is emitted once.
+//! ids only grow, so a message seen on both paths is emitted once; a
+//! live message whose id is not the next one means some went missing, and
+//! the task catches up before showing it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -281,6 +283,16 @@ async fn serve(
                         }
                     }
                     ServerEvent::Message { message, nonce } => {
+                        // Ids are 1, 2, 3...: one not next means messages
+                        // went missing on the way; fetch them first.
+                        if online && message.id > *last_id + 1 {
+                            tracing::warn!(room_id = %room_id, after = *last_id, id = message.id, "a gap in message ids; catching up");
+                            match catch_up(seat, last_id, deadline, emit).await {
+                                Ok(()) => {}
+                                Err(Some(notice)) => return Outcome::Ended(notice),
+                                Err(None) => return Outcome::Lost { served: online },
+                            }
+                        }
                         if message.id > *last_id {
                             *last_id = message.id;
                             emit.message(message, nonce);

@@ -39,6 +39,8 @@ pub mod command {
     pub const SET_TITLE: &str = "set_title";
     /// `ServerSettings -> ServerInfo`: checks, saves and switches.
     pub const SAVE_SETTINGS: &str = "save_settings";
+    /// `NotificationArgs -> ()`: whether notifications show message text.
+    pub const SET_NOTIFICATIONS: &str = "set_notifications";
 
     /// Every command.
     pub const ALL: &[&str] = &[
@@ -52,6 +54,7 @@ pub mod command {
         DESTROY_ROOM,
         SET_TITLE,
         SAVE_SETTINGS,
+        SET_NOTIFICATIONS,
     ];
 }
 
@@ -73,6 +76,15 @@ pub struct SendMessageArgs {
     pub body: String,
     /// Echoed with the stored message, so the UI can settle its draft.
     pub nonce: String,
+}
+
+/// Arguments of `set_notifications`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationArgs {
+    /// Show the sender and text of the other person's messages in
+    /// notifications (off by default: a notification can be read over a
+    /// shoulder or on a locked screen).
+    pub show_text: bool,
 }
 
 /// Arguments of `set_title`.
@@ -133,6 +145,9 @@ pub struct Bootstrap {
     pub notice: Option<Notice>,
     /// An invite link the app was started with, to join now.
     pub invite: Option<String>,
+    /// Whether notifications show message text (see [`NotificationArgs`]).
+    #[serde(default)]
+    pub notification_text: bool,
 }
 
 /// An open room, as the UI shows it.

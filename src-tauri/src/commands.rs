@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use private_chat_protocol::app::{
-    Bootstrap, CommandError, JoinRoomArgs, Notice, RoomEvent, SendMessageArgs, ServerInfo,
-    ServerSettings, SetTitleArgs,
+    Bootstrap, CommandError, JoinRoomArgs, Notice, NotificationArgs, RoomEvent, SendMessageArgs,
+    ServerInfo, ServerSettings, SetTitleArgs,
 };
 use private_chat_protocol::invite::{self, Invite};
 use tauri::ipc::Channel;
@@ -48,6 +48,7 @@ commands![
     destroy_room,
     set_title,
     save_settings,
+    set_notifications,
 ];
 
 fn plain(message: impl Into<String>) -> CommandError {
@@ -89,6 +90,7 @@ pub async fn bootstrap<R: Runtime>(
         resumed: false,
         notice: None,
         invite: core.take_launch_invite(),
+        notification_text: settings::notification_text(&app),
     };
     if let Some(room) = core.room() {
         if room.attach(host::sink(events.clone())).await.is_ok() {
@@ -257,6 +259,12 @@ pub async fn save_settings<R: Runtime>(
     settings::save_server_settings(&app, &checked);
     core.set_settings(checked);
     core.info().await.map_err(command_error)
+}
+
+/// Whether notifications of the other person's messages show their text.
+#[tauri::command]
+pub fn set_notifications<R: Runtime>(app: AppHandle<R>, args: NotificationArgs) {
+    settings::set_notification_text(&app, args.show_text);
 }
 
 /// Whether `url` answers as a private_chat server; the error says how not.

@@ -26,6 +26,10 @@ impl<R: Runtime> Host for AppHost<R> {
         crate::notify::show(&self.0, text);
     }
 
+    fn notification_text(&self) -> bool {
+        settings::notification_text(&self.0)
+    }
+
     fn ended(&self, seat: &SavedSeat) {
         let (app, seat) = (self.0.clone(), seat.clone());
         tauri::async_runtime::spawn(async move {

@@ -33,6 +33,10 @@ pub trait Host: Send + Sync + 'static {
     fn save_seat(&self, seat: Option<&SavedSeat>);
     /// A notification for the person, when the window is not in front.
     fn notify(&self, text: &str);
+    /// Whether notifications of messages may show their sender and text.
+    fn notification_text(&self) -> bool {
+        false
+    }
     /// The room of `seat` is over (after its end was told).
     fn ended(&self, seat: &SavedSeat);
 }
@@ -64,6 +68,8 @@ const ENDED: &str = "This room has ended.";
 /// At most one notification of the other person's messages this often: a
 /// flood of messages is not a flood of notifications.
 const NOTIFY_EVERY: Duration = Duration::from_secs(10);
+/// Longest text a notification shows, when texts are shown at all.
+const NOTIFY_TEXT_CHARS: usize = 120;
 
 impl RoomHandle {
     pub fn seat(&self) -> &SavedSeat {
@@ -317,8 +323,18 @@ impl Session {
         self.shown.push(message.clone());
         let quiet = self.notified.is_some_and(|t| t.elapsed() < NOTIFY_EVERY);
         if message.member_id != self.seat.member_id && !quiet {
-            // Never the text: a notification can be read over a shoulder.
-            self.host.notify("New message in your private room.");
+            // The text only when the person chose it: a notification can
+            // be read over a shoulder or on a locked screen.
+            let text = match &message.text {
+                Some(text) if self.host.notification_text() => {
+                    let from = crate::names::shown(&message.name)
+                        .unwrap_or_else(|| "The other person".into());
+                    let short: String = text.chars().take(NOTIFY_TEXT_CHARS).collect();
+                    format!("{from}: {short}")
+                }
+                _ => "New message in your private room.".into(),
+            };
+            self.host.notify(&text);
             self.notified = Some(tokio::time::Instant::now());
         }
         (self.sink)(RoomEvent::Message {

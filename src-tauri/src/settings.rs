@@ -13,6 +13,7 @@ const SERVER: &str = "server_url";
 const PUBLIC_ADDRESS: &str = "public_address";
 const NETWORK_PORT: &str = "network_port";
 const SEAT: &str = "seat";
+const NOTIFICATION_TEXT: &str = "notification_text";
 
 /// A seat in a room, as saved: enough to come back to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +159,15 @@ pub fn save_network_port<R: Runtime>(app: &AppHandle<R>, port: u16) {
     if network_port(app) != Some(port) {
         set(app, NETWORK_PORT, Some(serde_json::Value::from(port)));
     }
+}
+
+/// Whether notifications show message text (off unless the person chose it).
+pub fn notification_text<R: Runtime>(app: &AppHandle<R>) -> bool {
+    get(app, NOTIFICATION_TEXT).unwrap_or(false)
+}
+
+pub fn set_notification_text<R: Runtime>(app: &AppHandle<R>, show: bool) {
+    set(app, NOTIFICATION_TEXT, Some(serde_json::Value::Bool(show)));
 }
 
 pub fn seat<R: Runtime>(app: &AppHandle<R>) -> Option<SavedSeat> {

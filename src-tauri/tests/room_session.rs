@@ -23,6 +23,8 @@ struct TestHost {
     seat: Mutex<Option<SavedSeat>>,
     notified: Mutex<Vec<String>>,
     ended: Mutex<Vec<String>>,
+    /// The person chose to see message text in notifications.
+    show_text: bool,
 }
 
 impl Host for TestHost {
@@ -36,6 +38,10 @@ impl Host for TestHost {
 
     fn notify(&self, text: &str) {
         self.notified.lock().unwrap().push(text.to_owned());
+    }
+
+    fn notification_text(&self) -> bool {
+        self.show_text
     }
 
     fn ended(&self, seat: &SavedSeat) {
@@ -596,4 +602,28 @@ async fn a_creator_back_from_a_restart_before_the_answer_makes_a_new_offer() {
         unreachable!()
     };
     assert_eq!(message.text.as_deref(), Some("both ways"));
+}
+
+#[tokio::test]
+async fn notifications_show_text_only_when_chosen() {
+    let (_server, api) = server().await;
+    let Pair { a, b, dir_a, dir_b } = pair(&api).await;
+    let host = Arc::new(TestHost {
+        show_text: true,
+        ..TestHost::default()
+    });
+    let (_room, mut events) = open(&api, &a, &dir_a, &host).await;
+    next(&mut events, "online", online).await;
+    let (peer, mut peer_events) = open(&api, &b, &dir_b, &Arc::new(TestHost::default())).await;
+    secured_only(&mut events).await;
+    secured(&mut peer_events).await;
+    peer.send("see you at six".into(), "p1".into())
+        .await
+        .unwrap();
+    next(&mut events, "the message", |e| {
+        matches!(e, RoomEvent::Message { .. })
+    })
+    .await;
+    let notified = host.notified.lock().unwrap().clone();
+    assert_eq!(notified, [format!("{}: see you at six", b.member_id)]);
 }

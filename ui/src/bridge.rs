@@ -5,8 +5,8 @@
 //! in the UI is plain Rust.
 
 use private_chat_protocol::app::{
-    command, Bootstrap, CommandError, JoinRoomArgs, RoomEvent, SendMessageArgs, ServerInfo,
-    ServerSettings, SetTitleArgs, ARGS_ARG, EVENTS_ARG, OPEN_INVITE_EVENT,
+    command, Bootstrap, CommandError, JoinRoomArgs, NotificationArgs, RoomEvent, SendMessageArgs,
+    ServerInfo, ServerSettings, SetTitleArgs, ARGS_ARG, EVENTS_ARG, OPEN_INVITE_EVENT,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -172,6 +172,14 @@ pub async fn destroy_room() -> Result<bool, CommandError> {
 pub async fn save_settings(settings: ServerSettings) -> Result<ServerInfo, CommandError> {
     Invoke::new(command::SAVE_SETTINGS)
         .args(&settings)
+        .call()
+        .await
+}
+
+/// Whether notifications show message text.
+pub async fn set_notifications(show_text: bool) -> Result<(), CommandError> {
+    Invoke::new(command::SET_NOTIFICATIONS)
+        .args(&NotificationArgs { show_text })
         .call()
         .await
 }

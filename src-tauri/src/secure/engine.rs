@@ -65,7 +65,7 @@ impl Engine {
     pub fn load(file: KeyFile, me: &str, name: &str) -> Result<Self, String> {
         let saved = file.load()?;
         Ok(Self {
-            room_id: saved_room(&file),
+            room_id: file.room_id().to_owned(),
             me: me.to_owned(),
             name: name.to_owned(),
             next: saved.counter,
@@ -346,13 +346,6 @@ impl Engine {
     fn unverified(&self, m: &Message) -> ChatMessage {
         self.chat(m, None)
     }
-}
-
-fn saved_room(file: &KeyFile) -> String {
-    file.path()
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// The sentence of a failed exchange.

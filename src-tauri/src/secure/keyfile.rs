@@ -63,6 +63,10 @@ impl KeyFile {
         &self.path
     }
 
+    pub fn room_id(&self) -> &str {
+        &self.room_id
+    }
+
     /// Writes the file; the directory is made private too.
     pub fn save(&self, saved: &Saved) -> Result<(), String> {
         let stored = Stored {

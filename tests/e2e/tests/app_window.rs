@@ -725,6 +725,14 @@ async fn settings_switch_to_a_standalone_server_whose_rooms_any_app_joins() {
     footer(&app, "this computer", |t| t.contains("this computer")).await;
     app.ui.click("[data-testid=open-settings]").await;
     app.ui.find("[data-testid=settings]").await;
+    // Message text in notifications: off by default, kept once chosen.
+    let checked =
+        "return document.querySelector('[data-testid=settings-notification-text]').checked";
+    assert_eq!(app.ui.script(checked, serde_json::json!([])).await, false);
+    app.ui
+        .click("[data-testid=settings-notification-text]")
+        .await;
+    assert_eq!(app.ui.script(checked, serde_json::json!([])).await, true);
     app.ui.click("[data-testid=settings-server]").await;
 
     // Clear text to another computer is refused before anything is sent.
@@ -827,6 +835,15 @@ async fn settings_switch_to_a_standalone_server_whose_rooms_any_app_joins() {
         t.ends_with("via 203.0.113.7:48787")
     })
     .await;
+    app.ui.click("[data-testid=open-settings]").await;
+    app.ui.find("[data-testid=settings]").await;
+    assert_eq!(
+        app.ui.script(checked, serde_json::json!([])).await,
+        true,
+        "the notification choice survives a restart"
+    );
+    app.ui.click("[data-testid=settings-cancel]").await;
+    app.ui.find("[data-testid=lobby]").await;
     app.ui.click("[data-testid=create-room]").await;
     let invite = invite_of(&app).await;
     assert_eq!(

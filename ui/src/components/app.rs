@@ -111,6 +111,17 @@ pub fn App() -> Html {
         let state = state.clone();
         Callback::from(move |info| state.dispatch(Action::SettingsSaved(info)))
     };
+    let on_notification_text = {
+        let state = state.clone();
+        Callback::from(move |show: bool| {
+            let state = state.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if bridge::set_notifications(show).await.is_ok() {
+                    state.dispatch(Action::NotificationTextSet(show));
+                }
+            });
+        })
+    };
     let on_dismiss = {
         let state = state.clone();
         Callback::from(move |()| state.dispatch(Action::DismissNotice))
@@ -195,7 +206,8 @@ pub fn App() -> Html {
                 },
                 Screen::Settings => html! {
                     <Settings server={state.server.clone()} on_saved={on_settings_saved}
-                        on_close={on_settings_closed} />
+                        on_close={on_settings_closed} notification_text={state.notification_text}
+                        on_notification_text={on_notification_text} />
                 },
                 Screen::Room(room) => html! {
                     <RoomScreen room={(**room).clone()}

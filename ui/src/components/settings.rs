@@ -13,6 +13,9 @@ pub struct SettingsProps {
     pub server: Option<ServerInfo>,
     pub on_saved: Callback<ServerInfo>,
     pub on_close: Callback<()>,
+    /// Notifications show message text.
+    pub notification_text: bool,
+    pub on_notification_text: Callback<bool>,
 }
 
 /// Keeps a field's text, and clears the last refusal (it was about the old text).
@@ -80,6 +83,9 @@ pub fn Settings(props: &SettingsProps) -> Html {
         })
     };
     let close = props.on_close.reform(|_: MouseEvent| ());
+    let toggle_text = props
+        .on_notification_text
+        .reform(|e: Event| e.target_unchecked_into::<HtmlInputElement>().checked());
     let port = props.server.as_ref().and_then(|s| s.network_port);
 
     html! {
@@ -139,6 +145,16 @@ pub fn Settings(props: &SettingsProps) -> Html {
                     </button>
                 </div>
             </form>
+            <section class="card settings-form">
+                <label class="choice">
+                    <input type="checkbox" data-testid="settings-notification-text"
+                        checked={props.notification_text} onchange={toggle_text} />
+                    <span>
+                        <strong>{ "Show message text in notifications" }</strong>
+                        <span class="hint">{ "Off: a notification only says that a message came, so nothing can be read over your shoulder or on a locked screen. Saved at once." }</span>
+                    </span>
+                </label>
+            </section>
         </main>
     }
 }

@@ -31,6 +31,8 @@ pub struct State {
     pub error: Option<String>,
     /// A create or join is under way (until its room's view arrives).
     pub busy: bool,
+    /// Notifications show message text (the person's choice; off by default).
+    pub notification_text: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,6 +58,8 @@ pub enum Action {
     OpenSettings,
     CloseSettings,
     SettingsSaved(ServerInfo),
+    /// The shell kept whether notifications show message text.
+    NotificationTextSet(bool),
     DismissNotice,
     /// An event on a room's channel, stamped with the local time.
     Event {
@@ -85,6 +89,7 @@ impl State {
     pub fn apply(&mut self, action: Action) {
         match action {
             Action::Booted(boot) => {
+                self.notification_text = boot.notification_text;
                 self.name = boot.name;
                 self.server = Some(boot.server);
                 self.notice = boot.notice;
@@ -130,6 +135,7 @@ impl State {
                     self.screen = Screen::Lobby;
                 }
             }
+            Action::NotificationTextSet(show) => self.notification_text = show,
             Action::DismissNotice => {
                 self.notice = None;
                 self.error = None;
@@ -246,7 +252,21 @@ mod tests {
             resumed,
             notice,
             invite: None,
+            notification_text: false,
         }
+    }
+
+    #[test]
+    fn the_notification_choice_comes_with_the_boot_and_follows_the_shell() {
+        let mut s = State::default();
+        s.apply(Action::Booted(Bootstrap {
+            notification_text: true,
+            ..boot(false, None)
+        }));
+        assert!(s.notification_text);
+        s.apply(Action::NotificationTextSet(false));
+        assert!(!s.notification_text);
+        assert_eq!(s.screen, Screen::Lobby, "nothing else changes");
     }
 
     fn event(s: &mut State, event: RoomEvent) {

@@ -122,7 +122,7 @@ impl Engine {
     /// Members with the names their apps sent (empty while unknown).
     pub fn members(&self, mut members: Vec<Member>) -> Vec<Member> {
         for m in &mut members {
-            m.name = self.names.get(&m.member_id).cloned().unwrap_or_default();
+            m.name = self.name_of(&m.member_id);
         }
         members
     }

@@ -217,6 +217,16 @@ async fn messages_over_http_and_websocket(backend: Backend) {
     assert_eq!(bodies, [text, "hello from bob"]);
 }
 
+/// The ids of a message list.
+fn ids(list: &Value) -> Vec<u64> {
+    list["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_u64().unwrap())
+        .collect()
+}
+
 async fn catch_up_with_after(backend: Backend) {
     let server = TestServer::start(backend).await;
     let api = server.api();
@@ -225,14 +235,6 @@ async fn catch_up_with_after(backend: Backend) {
         api.post(if i % 2 == 0 { &a } else { &b }, &format!("m{i}"))
             .await;
     }
-    let ids = |v: &Value| -> Vec<u64> {
-        v["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["id"].as_u64().unwrap())
-            .collect()
-    };
     assert_eq!(ids(&api.messages(&a, None).await.1), [1, 2, 3, 4, 5]);
     assert_eq!(ids(&api.messages(&a, Some(0)).await.1), [1, 2, 3, 4, 5]);
     assert_eq!(ids(&api.messages(&a, Some(3)).await.1), [4, 5]);
@@ -614,14 +616,6 @@ async fn history_is_paged(backend: Backend) {
     for i in 0..page + 20 {
         assert_eq!(api.post(&a, &format!("m{i}")).await.0, StatusCode::CREATED);
     }
-    let ids = |v: &Value| -> Vec<u64> {
-        v["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["id"].as_u64().unwrap())
-            .collect()
-    };
     // No limit: one full page, from the first.
     let (_, first) = api.messages(&a, None).await;
     assert_eq!(ids(&first), (1..=page as u64).collect::<Vec<_>>());

@@ -25,6 +25,8 @@ pub enum ErrorCode {
     NotFound,
     /// 405: the route exists with another method.
     MethodNotAllowed,
+    /// 408: the request body did not arrive in time.
+    RequestTimeout,
     /// 409: both seats are taken.
     RoomFull,
     /// 413: a body, name or frame is over its limit.
@@ -35,10 +37,16 @@ pub enum ErrorCode {
     RoomMessageLimit,
     /// 429: the member has its maximum number of open sockets.
     TooManySockets,
+    /// 429: this client address is over one of its rates (rooms created,
+    /// joins, messages, socket opens) or its open connections; the answer
+    /// carries `Retry-After`.
+    RateLimited,
     /// 500: a bug; reported, never expected.
     Internal,
     /// 503: the store (Redis) cannot be reached.
     StoreUnavailable,
+    /// 503: the server holds as many rooms or connections as it may.
+    ServerFull,
 }
 
 impl ErrorCode {
@@ -53,12 +61,13 @@ impl ErrorCode {
             Self::Unauthorized => 401,
             Self::RoomNotFound | Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
+            Self::RequestTimeout => 408,
             Self::RoomFull => 409,
             Self::MessageTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::RoomMessageLimit | Self::TooManySockets => 429,
+            Self::RoomMessageLimit | Self::TooManySockets | Self::RateLimited => 429,
             Self::Internal => 500,
-            Self::StoreUnavailable => 503,
+            Self::StoreUnavailable | Self::ServerFull => 503,
         }
     }
 
@@ -74,13 +83,16 @@ impl ErrorCode {
             Self::RoomNotFound => "room_not_found",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::RequestTimeout => "request_timeout",
             Self::RoomFull => "room_full",
             Self::MessageTooLarge => "message_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::RoomMessageLimit => "room_message_limit",
             Self::TooManySockets => "too_many_sockets",
+            Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
             Self::StoreUnavailable => "store_unavailable",
+            Self::ServerFull => "server_full",
         }
     }
 }
@@ -120,8 +132,11 @@ mod tests {
             ErrorCode::UnsupportedMediaType,
             ErrorCode::RoomMessageLimit,
             ErrorCode::TooManySockets,
+            ErrorCode::RateLimited,
+            ErrorCode::RequestTimeout,
             ErrorCode::Internal,
             ErrorCode::StoreUnavailable,
+            ErrorCode::ServerFull,
         ] {
             assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{code}\""));
             assert!((400..600).contains(&code.status()));

@@ -22,6 +22,7 @@ pub mod events;
 pub mod http;
 pub mod invite;
 pub mod limits;
+pub mod text;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use events::{ClientEvent, ServerEvent};

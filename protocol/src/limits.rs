@@ -28,3 +28,24 @@ pub const DEFAULT_TTL_SECS: u64 = 600;
 pub const MIN_TTL_SECS: u64 = 60;
 /// Default longest lifetime a client may ask for.
 pub const MAX_TTL_SECS: u64 = 24 * 60 * 60;
+
+/// Rooms one client address may create per minute (also the burst).
+pub const RATE_CREATE_PER_MINUTE: u32 = 30;
+/// Rooms one client address may join per minute (also the burst).
+pub const RATE_JOIN_PER_MINUTE: u32 = 60;
+/// Messages one client address may send per second; the burst is twice that.
+pub const RATE_MESSAGES_PER_SECOND: u32 = 20;
+/// Sockets one client address may open per minute (also the burst).
+pub const RATE_UPGRADES_PER_MINUTE: u32 = 60;
+/// Most live rooms created through one server instance.
+pub const MAX_ROOMS: usize = 10_000;
+/// Most open connections of one server instance (about 14 KiB each when idle
+/// sockets; sized for a 2-core machine with a few hundred MiB to spare).
+pub const MAX_CONNECTIONS: usize = 10_000;
+/// Most open connections from one client address (an IPv4 address or an
+/// IPv6 /64).
+pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 256;
+/// Seconds to send a request's headers, and to keep an idle connection.
+pub const HEADER_TIMEOUT_SECS: u64 = 10;
+/// Seconds for a request's body to arrive.
+pub const BODY_TIMEOUT_SECS: u64 = 10;

@@ -37,6 +37,35 @@ pub struct Config {
     /// Most open sockets per member.
     #[arg(long = "max-sockets", env = "PRIVATE_CHAT_MAX_SOCKETS", default_value_t = limits::MAX_SOCKETS_PER_MEMBER)]
     pub max_sockets_per_member: usize,
+    /// Rooms one client address may create per minute (0: no limit).
+    #[arg(long, env = "PRIVATE_CHAT_RATE_CREATE", default_value_t = limits::RATE_CREATE_PER_MINUTE)]
+    pub rate_create_per_minute: u32,
+    /// Rooms one client address may join per minute (0: no limit).
+    #[arg(long, env = "PRIVATE_CHAT_RATE_JOIN", default_value_t = limits::RATE_JOIN_PER_MINUTE)]
+    pub rate_join_per_minute: u32,
+    /// Messages one client address may send per second, HTTP and socket
+    /// together, with twice that as a burst (0: no limit).
+    #[arg(long, env = "PRIVATE_CHAT_RATE_MESSAGES", default_value_t = limits::RATE_MESSAGES_PER_SECOND)]
+    pub rate_messages_per_second: u32,
+    /// Sockets one client address may open per minute (0: no limit).
+    #[arg(long, env = "PRIVATE_CHAT_RATE_UPGRADES", default_value_t = limits::RATE_UPGRADES_PER_MINUTE)]
+    pub rate_upgrades_per_minute: u32,
+    /// Most live rooms created through this instance.
+    #[arg(long, env = "PRIVATE_CHAT_MAX_ROOMS", default_value_t = limits::MAX_ROOMS)]
+    pub max_rooms: usize,
+    /// Most open connections (HTTP and sockets) of this instance.
+    #[arg(long, env = "PRIVATE_CHAT_MAX_CONNECTIONS", default_value_t = limits::MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Most open connections from one client address.
+    #[arg(long, env = "PRIVATE_CHAT_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = limits::MAX_CONNECTIONS_PER_ADDRESS)]
+    pub max_connections_per_address: usize,
+    /// Seconds a connection may take to send a request's headers, and may
+    /// stay open with no request (idle keep-alive).
+    #[arg(long, env = "PRIVATE_CHAT_HEADER_TIMEOUT_SECS", default_value_t = limits::HEADER_TIMEOUT_SECS)]
+    pub header_timeout_secs: u64,
+    /// Seconds a request's body may take to arrive.
+    #[arg(long, env = "PRIVATE_CHAT_BODY_TIMEOUT_SECS", default_value_t = limits::BODY_TIMEOUT_SECS)]
+    pub body_timeout_secs: u64,
     /// Serve HTTPS and WSS with this certificate chain (PEM); needs --tls-key.
     #[arg(long, env = "PRIVATE_CHAT_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -58,6 +87,15 @@ impl Default for Config {
             max_ttl_secs: limits::MAX_TTL_SECS,
             max_messages_per_room: limits::MAX_MESSAGES_PER_ROOM,
             max_sockets_per_member: limits::MAX_SOCKETS_PER_MEMBER,
+            rate_create_per_minute: limits::RATE_CREATE_PER_MINUTE,
+            rate_join_per_minute: limits::RATE_JOIN_PER_MINUTE,
+            rate_messages_per_second: limits::RATE_MESSAGES_PER_SECOND,
+            rate_upgrades_per_minute: limits::RATE_UPGRADES_PER_MINUTE,
+            max_rooms: limits::MAX_ROOMS,
+            max_connections: limits::MAX_CONNECTIONS,
+            max_connections_per_address: limits::MAX_CONNECTIONS_PER_ADDRESS,
+            header_timeout_secs: limits::HEADER_TIMEOUT_SECS,
+            body_timeout_secs: limits::BODY_TIMEOUT_SECS,
             tls_cert: None,
             tls_key: None,
             log_json: false,
@@ -81,10 +119,30 @@ impl Config {
         if self.max_messages_per_room == 0 || self.max_sockets_per_member == 0 {
             return Err("message and socket limits must be at least 1".into());
         }
+        if self.max_rooms == 0 || self.max_connections == 0 || self.max_connections_per_address == 0
+        {
+            return Err("room and connection limits must be at least 1".into());
+        }
+        if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 {
+            return Err("header and body timeouts must be at least 1 second".into());
+        }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return Err("--tls-cert and --tls-key go together".into());
         }
         Ok(())
+    }
+
+    /// A configuration without per-address rates, for load generators and
+    /// tests that speak for many people from one address.
+    pub fn without_rate_limits(self) -> Self {
+        Self {
+            rate_create_per_minute: 0,
+            rate_join_per_minute: 0,
+            rate_messages_per_second: 0,
+            rate_upgrades_per_minute: 0,
+            max_connections_per_address: self.max_connections,
+            ..self
+        }
     }
 
     /// The lifetime for a create request, or `None` when it is out of range.

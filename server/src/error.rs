@@ -4,6 +4,7 @@
 //! become one here, in [`From<StoreError>`].
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use private_chat_protocol::ErrorCode;
 
@@ -14,6 +15,8 @@ use crate::store::StoreError;
 pub struct Error {
     pub code: ErrorCode,
     pub message: Cow<'static, str>,
+    /// When to ask again, for refusals that pass with time (`Retry-After`).
+    pub retry_after: Option<Duration>,
 }
 
 impl Error {
@@ -21,6 +24,31 @@ impl Error {
         Self {
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// This client address is over a rate; it may ask again after `wait`.
+    pub fn rate_limited(what: &'static str, wait: Duration) -> Self {
+        Self {
+            retry_after: Some(wait),
+            ..Self::new(
+                ErrorCode::RateLimited,
+                format!("Too many {what} from this address; try again shortly."),
+            )
+        }
+    }
+
+    /// The server holds as many `what` as it may.
+    pub fn server_full(what: &'static str) -> Self {
+        Self {
+            retry_after: Some(Duration::from_secs(30)),
+            ..Self::new(
+                ErrorCode::ServerFull,
+                format!(
+                    "This server holds as many {what} as it can; try again later or elsewhere."
+                ),
+            )
         }
     }
 

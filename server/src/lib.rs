@@ -17,12 +17,16 @@
 //! - [`token`]: bearer tokens and their digests.
 //! - `tls`: serving HTTPS/WSS from certificate files.
 //! - [`config`]: flags and environment; [`state`]: what every handler shares.
-//! - `server`: binding, serving and graceful shutdown.
+//! - [`guard`]: per-address rates and the caps on rooms and connections.
+//! - `server`: binding and graceful shutdown; `serve`: the accept loop
+//!   (connection caps, header/body timeouts, TLS handshakes per task).
 
 pub mod config;
 pub mod error;
+pub mod guard;
 pub mod http;
 pub mod room;
+mod serve;
 mod server;
 pub mod state;
 pub mod store;

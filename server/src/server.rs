@@ -4,22 +4,23 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::{Listener, ListenerExt};
-use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
+use crate::guard::Guard;
+use crate::serve::Serve;
 use crate::state::AppState;
 use crate::store::memory::MemoryStore;
 use crate::store::redis::RedisStore;
 use crate::store::{Store, StoreError};
-use crate::tls::{self, TlsListener};
+use crate::tls;
 
-/// How long shutdown waits for open sockets to send their close frames.
-const SOCKETS_GOODBYE: Duration = Duration::from_secs(5);
+/// How often rate buckets of quiet addresses are dropped.
+const FORGET_EVERY: Duration = Duration::from_secs(60);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +98,7 @@ pub async fn start_with_store(
         (Some(cert), Some(key)) => Some(tls::load(cert, key).map_err(StartError::Tls)?),
         _ => None,
     };
+    raise_open_file_limit();
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Bind {
@@ -110,24 +112,27 @@ pub async fn start_with_store(
     let (shutdown, watcher) = watch::channel(false);
     let backend = store.backend();
     let sockets = TaskTracker::new();
+    let guard = Arc::new(Guard::new(&config));
+    let tls = tls.map(TlsAcceptor::from);
+    let served = tls.is_some();
+    let header_timeout = Duration::from_secs(config.header_timeout_secs);
+    let body_timeout = Duration::from_secs(config.body_timeout_secs);
     let state = AppState {
         store,
         config: Arc::new(config),
+        guard: guard.clone(),
         shutdown: watcher.clone(),
         sockets: sockets.clone(),
     };
-    let app = crate::http::router(state);
-    let served = tls.is_some();
-    let task = match tls {
-        Some(config) => {
-            let listener = TlsListener::new(listener, config)
-                .map_err(|source| StartError::Bind { addr, source })?;
-            tokio::spawn(serve(listener, app, watcher, sockets))
-        }
-        // Chat frames are small and latency-bound: without TCP_NODELAY a
-        // frame that follows another waits for a delayed ACK (about 40 ms).
-        None => tokio::spawn(serve(listener.tap_io(nodelay), app, watcher, sockets)),
+    let serve = Serve {
+        app: crate::http::router(state),
+        tls,
+        connections: guard.connections.clone(),
+        header_timeout,
+        body_timeout,
     };
+    tokio::spawn(forget_idle_addresses(guard, watcher.clone()));
+    let task = tokio::spawn(serve.run(listener, watcher, sockets));
     tracing::info!(%addr, backend, tls = served, "room server listening");
     Ok(RunningServer {
         addr,
@@ -138,35 +143,36 @@ pub async fn start_with_store(
     })
 }
 
-fn nodelay(tcp: &mut tokio::net::TcpStream) {
-    if let Err(e) = tcp.set_nodelay(true) {
-        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+/// Every minute, drops the rate buckets of addresses that went quiet.
+async fn forget_idle_addresses(guard: Arc<Guard>, mut stop: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(FORGET_EVERY);
+    loop {
+        tokio::select! {
+            _ = every.tick() => guard.rates.forget_idle(),
+            _ = stop.wait_for(|s| *s) => return,
+        }
     }
 }
 
-/// Serves until `stop` turns true, then finishes open requests and waits
-/// (a bounded time) for every socket to have said goodbye.
-async fn serve<L>(
-    listener: L,
-    app: Router,
-    mut stop: watch::Receiver<bool>,
-    sockets: TaskTracker,
-) -> std::io::Result<()>
-where
-    L: Listener,
-    L::Addr: std::fmt::Debug,
-{
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })
-        .await;
-    sockets.close();
-    if tokio::time::timeout(SOCKETS_GOODBYE, sockets.wait())
-        .await
-        .is_err()
+/// Raises the soft limit on open files to the hard one where the system
+/// allows, so the connection caps, not the descriptor table, decide.
+fn raise_open_file_limit() {
+    #[cfg(unix)]
     {
-        tracing::warn!(open = sockets.len(), "sockets still open at shutdown");
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit read and write the plain struct given.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0
+                && limit.rlim_cur < limit.rlim_max
+            {
+                limit.rlim_cur = limit.rlim_max;
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    tracing::debug!("cannot raise the open-file limit");
+                }
+            }
+        }
     }
-    served
 }

@@ -6,6 +6,7 @@ use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
+use crate::guard::Guard;
 use crate::store::Store;
 
 /// Shared by every route and socket. Cheap to clone.
@@ -13,6 +14,8 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
+    /// Rates and caps against exhaustion.
+    pub guard: Arc<Guard>,
     /// Turns `true` when the server shuts down, so sockets can say goodbye.
     pub shutdown: watch::Receiver<bool>,
     /// Every open socket's session, so shutdown can wait for their goodbyes

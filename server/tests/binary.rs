@@ -161,3 +161,65 @@ fn an_unreachable_redis_fails_at_start_up() {
         String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("cannot reach the store"), "{text}");
 }
+
+/// README.md's flag table is the one the server enforces: every flag row
+/// names the default and the environment variable the binary's `--help`
+/// shows, and every flag of `--help` has a row.
+#[test]
+fn the_readme_flag_table_matches_the_binary() {
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    // One entry per option: its `--flag` line and the description lines after it.
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for line in help.lines().map(str::trim) {
+        match line.strip_prefix("--") {
+            Some(rest) => entries.push((
+                format!("--{}", rest.split_whitespace().next().unwrap()),
+                String::new(),
+            )),
+            None => {
+                if let Some((_, text)) = entries.last_mut() {
+                    text.push_str(line);
+                }
+            }
+        }
+    }
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let mut checked = 0;
+    for row in readme.lines().filter(|l| l.starts_with("| `--")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (flags, envs, defaults) = (cells[1], cells[2], cells[3]);
+        let mut defaults = defaults.split(" / ");
+        for (flag, env) in flags.split(" / ").zip(envs.split(" / ")) {
+            let flag = flag.trim_matches('`');
+            let (_, text) = entries
+                .iter()
+                .find(|(f, _)| f == flag)
+                .unwrap_or_else(|| panic!("README names {flag}, which --help does not know"));
+            let env = env.trim_matches('`');
+            if !env.contains("...") {
+                assert!(
+                    text.contains(&format!("[env: {env}=")),
+                    "{flag}: env {env} not in: {text}"
+                );
+            }
+            if let Some(Ok(n)) = defaults.next().map(str::parse::<u64>) {
+                assert!(
+                    text.contains(&format!("[default: {n}]")),
+                    "{flag}: README says {n}: {text}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    for (flag, _) in &entries {
+        if flag != "--help" && flag != "--version" {
+            assert!(
+                readme.contains(&format!("`{flag}`")),
+                "{flag} is missing from README.md"
+            );
+        }
+    }
+    assert!(checked >= 18, "only {checked} flags checked");
+}

@@ -1,5 +1,7 @@
 //! Anonymous display names: `anonymous-<animal>-<5 chars>`.
 
+use private_chat_protocol::text::{is_combining, is_invisible};
+
 const ANIMALS: &[&str] = &[
     "otter", "fox", "heron", "lynx", "owl", "panda", "koala", "badger", "falcon", "gecko", "ibis",
     "jaguar", "lemur", "marten", "narwhal", "ocelot", "puffin", "quokka", "raven", "seal", "tapir",
@@ -44,7 +46,7 @@ pub fn shown(name: &str) -> Option<String> {
     let mut out = String::new();
     let mut marks = 0;
     for c in name.chars() {
-        if c.is_control() || is_format(c) {
+        if is_invisible(c) {
             continue;
         }
         if is_combining(c) {
@@ -63,25 +65,6 @@ pub fn shown(name: &str) -> Option<String> {
     let out = out.trim();
     let reserved = RESERVED.iter().any(|r| out.eq_ignore_ascii_case(r));
     (!out.is_empty() && !reserved).then(|| out.to_owned())
-}
-
-/// Invisible formatting: bidirectional marks, embeddings, overrides and
-/// isolates, zero-width characters, the BOM, soft hyphen, and other
-/// invisible operators.
-fn is_format(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
-        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
-}
-
-/// Combining marks of the common blocks (enough to stop a tower of them).
-fn is_combining(c: char) -> bool {
-    matches!(c,
-        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}'
-        | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{1AB0}'..='\u{1AFF}'
-        | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
 }
 
 #[cfg(test)]

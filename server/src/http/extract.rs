@@ -28,6 +28,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 ErrorCode::UnsupportedMediaType,
                 "Send the body as JSON with Content-Type: application/json.",
             )),
+            Err(JsonRejection::BytesRejection(e)) if timed_out(&e) => Err(Error::new(
+                ErrorCode::RequestTimeout,
+                "The request body did not arrive in time.",
+            )),
             Err(JsonRejection::BytesRejection(e))
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
             {
@@ -42,6 +46,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             )),
         }
     }
+}
+
+/// Whether reading the body failed because it took too long (the serve
+/// loop wraps every body in a read timeout).
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// The `{room_id}` path segment, parsed as a UUID.
@@ -109,8 +126,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PageParams {
-    after: Option<u64>,
-    limit: Option<usize>,
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+/// A decimal number written as digits only: `u64::from_str` would also take
+/// `+5`, which the contract does not allow.
+fn digits<T: std::str::FromStr>(raw: Option<String>, name: &str) -> Result<Option<T>, String> {
+    let Some(raw) = raw else { return Ok(None) };
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{name} must be written with digits only"));
+    }
+    raw.parse()
+        .map(Some)
+        .map_err(|_| format!("{name} is out of range"))
 }
 
 /// One page of the message list: a bad `after` or `limit` is 400
@@ -130,7 +159,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
         let Query(p) = Query::<PageParams>::from_request_parts(parts, state)
             .await
             .map_err(|e: QueryRejection| invalid(e.body_text()))?;
-        let limit = match p.limit {
+        let after = digits::<u64>(p.after, "after").map_err(invalid)?;
+        let limit = match digits::<usize>(p.limit, "limit").map_err(invalid)? {
             None => limits::MAX_PAGE_MESSAGES,
             Some(n) if (1..=limits::MAX_PAGE_MESSAGES).contains(&n) => n,
             Some(_) => {
@@ -140,10 +170,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
                 )))
             }
         };
-        Ok(Page {
-            after: p.after,
-            limit,
-        })
+        Ok(Page { after, limit })
     }
 }
 
@@ -155,5 +182,20 @@ impl FromRequestParts<AppState> for Member {
         let RoomId(room_id) = RoomId::from_request_parts(parts, state).await?;
         let Bearer(token) = Bearer::from_request_parts(parts, state).await?;
         room::authenticate(state, room_id, &token).await
+    }
+}
+
+/// The client's IP address, when the request came through the server's own
+/// accept loop (which records it); rates count by it.
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(Self(peer.map(|c| c.0.ip())))
     }
 }

@@ -1,9 +1,10 @@
 //! The HTTP surface: routes, extractors, the error answer and the socket.
 //! Handlers only translate between HTTP and [`crate::room`].
 
-mod error;
+pub(crate) mod error;
 mod extract;
 mod health;
+mod limit;
 mod log;
 mod messages;
 mod rooms;
@@ -32,6 +33,10 @@ pub fn router(state: AppState) -> Router {
             get(messages::list).post(messages::send),
         )
         .route("/api/rooms/{room_id}/ws", get(ws::upgrade))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit::rates,
+        ))
         .fallback(|| async { Error::new(ErrorCode::NotFound, "No such route.") })
         .method_not_allowed_fallback(|| async {
             Error::new(

@@ -60,8 +60,15 @@ pub async fn create(
         )
     })?;
     let room_id = Uuid::new_v4();
+    state.guard.rooms.reserve(room_id, ttl)?;
     let (record, token) = new_seat(name);
-    let expires_in = state.store.create_room(room_id, &record, ttl).await?;
+    let expires_in = match state.store.create_room(room_id, &record, ttl).await {
+        Ok(expires_in) => expires_in,
+        Err(e) => {
+            state.guard.rooms.release(room_id);
+            return Err(e.into());
+        }
+    };
     tracing::info!(%room_id, ttl_secs = ttl.as_secs(), "room created");
     Ok(session(room_id, record, token, expires_in))
 }
@@ -163,6 +170,7 @@ impl Member {
             .store
             .destroy(self.room_id, &self.record.member_id)
             .await?;
+        state.guard.rooms.release(self.room_id);
         tracing::info!(room_id = %self.room_id, "room destroyed");
         Ok(())
     }

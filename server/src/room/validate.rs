@@ -1,11 +1,19 @@
 //! Checks of the opaque strings clients send: present, and within bounds.
 
-use private_chat_protocol::{limits, ErrorCode};
+use private_chat_protocol::{limits, text, ErrorCode};
 
 use crate::error::Error;
 
-/// A display name: non-empty, at most [`limits::MAX_NAME_BYTES`].
+/// A display name: non-empty, at most [`limits::MAX_NAME_BYTES`], with no
+/// control or invisible formatting character (a client that shows names as
+/// given must not be made to show a reordered or hidden one).
 pub fn name(name: &str) -> Result<(), Error> {
+    if name.chars().any(text::is_invisible) {
+        return Err(Error::new(
+            ErrorCode::InvalidBody,
+            "The name contains control or invisible formatting characters.",
+        ));
+    }
     if name.trim().is_empty() {
         return Err(Error::new(
             ErrorCode::InvalidBody,
@@ -69,6 +77,13 @@ mod tests {
             ErrorCode::MessageTooLarge
         );
         assert_eq!(name("  ").unwrap_err().code, ErrorCode::InvalidBody);
+        for hostile in ["a\u{202E}b", "\u{200B}\u{200D}", "a\0b", "\u{FEFF}x"] {
+            assert_eq!(
+                name(hostile).unwrap_err().code,
+                ErrorCode::InvalidBody,
+                "{hostile:?}"
+            );
+        }
         assert!(body(&"é".repeat(limits::MAX_BODY_BYTES / 2)).is_ok());
         assert_eq!(
             body(&"é".repeat(limits::MAX_BODY_BYTES / 2 + 1))

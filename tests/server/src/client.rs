@@ -28,7 +28,7 @@ pub struct Seat {
 }
 
 impl Seat {
-    fn from_json(v: &Value) -> Self {
+    pub fn from_json(v: &Value) -> Self {
         Self {
             room_id: v["room_id"].as_str().expect("room_id").into(),
             member_id: v["member_id"].as_str().expect("member_id").into(),
@@ -40,10 +40,17 @@ impl Seat {
 
 impl Api {
     pub fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap();
+        Self::with_client(base, reqwest::Client::builder())
+    }
+
+    /// Calls sent from another loopback address (`127.0.0.2`, say), so a
+    /// test can be a second client as far as per-address limits go.
+    pub fn from_address(base: &str, source: std::net::IpAddr) -> Self {
+        Self::with_client(base, reqwest::Client::builder().local_address(source))
+    }
+
+    fn with_client(base: &str, builder: reqwest::ClientBuilder) -> Self {
+        let http = builder.timeout(Duration::from_secs(20)).build().unwrap();
         Self {
             base: base.trim_end_matches('/').to_owned(),
             http,
@@ -156,6 +163,17 @@ impl Api {
         let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
         let path = format!("/api/rooms/{}/messages{query}", seat.room_id);
         self.call(Method::GET, &path, Some(&seat.token), None).await
+    }
+
+    /// The bodies of the room's first page of history, oldest first.
+    pub async fn bodies(&self, seat: &Seat) -> Vec<String> {
+        let (_, listed) = self.messages(seat, None).await;
+        listed["messages"]
+            .as_array()
+            .expect("a message list")
+            .iter()
+            .map(|m| m["body"].as_str().expect("a body").to_owned())
+            .collect()
     }
 
     pub async fn destroy(&self, seat: &Seat) -> (StatusCode, Value) {

@@ -207,14 +207,7 @@ async fn messages_over_http_and_websocket(backend: Backend) {
         assert_eq!(event["nonce"], "n-1");
     }
 
-    let (_, listed) = api.messages(&b, None).await;
-    let bodies: Vec<&str> = listed["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["body"].as_str().unwrap())
-        .collect();
-    assert_eq!(bodies, [text, "hello from bob"]);
+    assert_eq!(api.bodies(&b).await, [text, "hello from bob"]);
 }
 
 /// The ids of a message list.
@@ -353,7 +346,8 @@ async fn expiry_reaches_both_and_leaves_nothing(backend: Backend) {
 }
 
 async fn seat_race_has_one_winner(backend: Backend) {
-    let server = TestServer::start(backend).await;
+    // Many people's worth of requests from one address.
+    let server = TestServer::start_with(backend, test_config().without_rate_limits()).await;
     let api = server.api();
     for _round in 0..3 {
         let a = api.create("alice", None).await;
@@ -412,6 +406,7 @@ async fn hostile_http_requests(backend: Backend) {
     let big = format!("{{\"name\":\"{}\"}}", "x".repeat(100 * 1024));
     let too_long_body = format!("{{\"body\":\"{}\"}}", "y".repeat(MAX_BODY_BYTES + 1));
     let too_long_name = format!("{{\"name\":\"{}\"}}", "n".repeat(257));
+    let deep = format!("{{\"name\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
     let escaped_body = format!("{{\"body\":\"{}\"}}", "\\u00e9".repeat(MAX_BODY_BYTES / 2)); // the limit after decoding, 3 times it on the wire
     #[rustfmt::skip]
     let table: Vec<HostileRequest> = vec![
@@ -455,6 +450,19 @@ async fn hostile_http_requests(backend: Backend) {
         ("tab after Bearer", Method::GET, msgs.clone(), vec![("authorization".into(), format!("Bearer\t{}", a.token))], vec![], 401, "unauthorized"),
         ("10,000-character Authorization", Method::GET, msgs.clone(), vec![("authorization".into(), format!("Bearer {}", "a".repeat(10_000)))], vec![], 401, "unauthorized"),
         ("two Authorization headers", Method::GET, msgs.clone(), vec![("authorization".into(), auth.clone()), ("authorization".into(), auth.clone())], vec![], 401, "unauthorized"),
+        ("8 KiB of NUL bytes", Method::POST, "/api/rooms".into(), plain(&[json_ct]), vec![0u8; 8192], 400, "invalid_body"),
+        ("JSON after a BOM", Method::POST, "/api/rooms".into(), plain(&[json_ct]), b"\xEF\xBB\xBF{\"name\":\"a\"}".to_vec(), 400, "invalid_body"),
+        ("duplicate keys", Method::POST, "/api/rooms".into(), plain(&[json_ct]), br#"{"name":"a","name":"b"}"#.to_vec(), 400, "invalid_body"),
+        ("10,000-deep nesting", Method::POST, "/api/rooms".into(), plain(&[json_ct]), deep.into_bytes(), 400, "invalid_body"),
+        ("ttl as 1e2", Method::POST, "/api/rooms".into(), plain(&[json_ct]), br#"{"name":"a","ttl_secs":1e2}"#.to_vec(), 400, "invalid_body"),
+        ("ttl 2^64", Method::POST, "/api/rooms".into(), plain(&[json_ct]), br#"{"name":"a","ttl_secs":18446744073709551616}"#.to_vec(), 400, "invalid_body"),
+        ("text/plain body", Method::POST, "/api/rooms".into(), plain(&[("content-type", "text/plain")]), br#"{"name":"a"}"#.to_vec(), 415, "unsupported_media_type"),
+        ("after=+5", Method::GET, format!("{msgs}?after=+5"), with_auth(&[]), vec![], 400, "invalid_query"),
+        ("limit=+5", Method::GET, format!("{msgs}?limit=%2B5"), with_auth(&[]), vec![], 400, "invalid_query"),
+        ("name with U+202E", Method::POST, "/api/rooms".into(), plain(&[json_ct]), json!({"name": "evil\u{202E}gnp.exe"}).to_string().into_bytes(), 400, "invalid_body"),
+        ("name of zero-width characters", Method::POST, "/api/rooms".into(), plain(&[json_ct]), json!({"name": "\u{200B}\u{200C}\u{200D}"}).to_string().into_bytes(), 400, "invalid_body"),
+        ("name with NUL", Method::POST, "/api/rooms".into(), plain(&[json_ct]), br#"{"name":"a\u0000b"}"#.to_vec(), 400, "invalid_body"),
+        ("name of 10,000 combining marks", Method::POST, "/api/rooms".into(), plain(&[json_ct]), json!({"name": format!("a{}", "\u{0301}".repeat(9_999))}).to_string().into_bytes(), 413, "message_too_large"),
     ];
     assert!(table.len() >= 20);
     for (what, method, path, headers, body, status, code) in table {
@@ -480,6 +488,13 @@ async fn hostile_http_requests(backend: Backend) {
         .raw(Method::POST, &msgs, &headers, escaped_body.into_bytes())
         .await;
     assert_eq!(got.0, StatusCode::CREATED, "{}", got.1);
+    // Message bodies are opaque (ciphertext): 8 KiB of NUL characters is a body.
+    let nuls = json!({ "body": "\u{0}".repeat(8192) }).to_string();
+    let got = api
+        .raw(Method::POST, &msgs, &headers, nuls.into_bytes())
+        .await;
+    assert_eq!(got.0, StatusCode::CREATED, "{}", got.1);
+    assert_eq!(got.1["body"].as_str().unwrap().len(), 8192);
     // The server is still healthy after all of it.
     assert_eq!(
         api.call(Method::GET, "/healthz", None, None).await.0,
@@ -609,7 +624,8 @@ async fn invalid_utf8_closes_with_1007(backend: Backend) {
 }
 
 async fn history_is_paged(backend: Backend) {
-    let server = TestServer::start(backend).await;
+    // Many people's worth of requests from one address.
+    let server = TestServer::start_with(backend, test_config().without_rate_limits()).await;
     let api = server.api();
     let (a, _) = pair(&api).await;
     let page = private_chat_protocol::limits::MAX_PAGE_MESSAGES;

@@ -17,6 +17,7 @@ use axum::extract::State;
 use axum::response::Response;
 use private_chat_protocol::{limits, ErrorCode};
 
+use super::extract::ClientIp;
 use crate::error::Error;
 use crate::room::Member;
 use crate::state::AppState;
@@ -28,6 +29,7 @@ const READ_BUFFER: usize = 2 * 1024;
 /// Authenticates, reserves a socket slot, then upgrades.
 pub async fn upgrade(
     State(state): State<AppState>,
+    ClientIp(peer): ClientIp,
     member: Member,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, Error> {
@@ -46,6 +48,6 @@ pub async fn upgrade(
         .max_frame_size(limits::MAX_FRAME_BYTES)
         .on_upgrade(move |socket| {
             let sockets = state.sockets.clone();
-            sockets.track_future(session::run(socket, state, member, slot))
+            sockets.track_future(session::run(socket, state, member, slot, peer))
         }))
 }

@@ -1,6 +1,7 @@
 //! The session loop of one socket: it reads client frames, forwards the
 //! room's signals, and decides when and why the socket ends.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket};
@@ -14,6 +15,7 @@ use super::close::Close;
 use super::slot::SocketSlot;
 use super::writer::{self, Outbound, WRITE_TIMEOUT};
 use crate::error::Error;
+use crate::guard::rate::Action;
 use crate::room::{self, Member};
 use crate::state::AppState;
 use crate::store::{RoomSignal, SignalRef, Subscription};
@@ -30,7 +32,13 @@ const TYPING_EVERY: Duration = Duration::from_millis(1000);
 const GONE_GRACE: Duration = Duration::from_secs(2);
 
 /// Runs one upgraded socket to its end, then gives its slot back.
-pub async fn run(socket: WebSocket, state: AppState, member: Member, slot: SocketSlot) {
+pub async fn run(
+    socket: WebSocket,
+    state: AppState,
+    member: Member,
+    slot: SocketSlot,
+    peer: Option<IpAddr>,
+) {
     let (sink, stream) = socket.split();
     let (out, queue) = mpsc::channel(OUTBOUND_QUEUE);
     let writer = tokio::spawn(writer::run(sink, queue));
@@ -38,6 +46,7 @@ pub async fn run(socket: WebSocket, state: AppState, member: Member, slot: Socke
         state: &state,
         member: &member,
         out: &out,
+        peer,
         last_typing: None,
     };
     if let Some(close) = session.run(stream).await {
@@ -56,6 +65,8 @@ struct Session<'a> {
     state: &'a AppState,
     member: &'a Member,
     out: &'a mpsc::Sender<Outbound>,
+    /// The client's address, for its message rate.
+    peer: Option<IpAddr>,
     last_typing: Option<Instant>,
 }
 
@@ -253,6 +264,11 @@ impl Session<'_> {
         match event {
             // A stored message comes back through the room's signals.
             ClientEvent::Send { body, nonce } => {
+                if let Some(peer) = self.peer {
+                    if let Err(e) = self.state.guard.rates.check(Action::Message, peer) {
+                        return self.refuse(e, nonce).await;
+                    }
+                }
                 match self.member.send(self.state, &body, nonce.as_deref()).await {
                     Ok(_) => Ok(()),
                     Err(e) => self.refuse(e, nonce).await,

@@ -104,6 +104,20 @@ impl ServerProcess {
             &format!("127.0.0.1:{port}"),
             "--max-messages",
             "10000000",
+            // Thousands of members from one address: per-address rates
+            // and connection shares would refuse the load itself.
+            "--rate-create-per-minute",
+            "0",
+            "--rate-join-per-minute",
+            "0",
+            "--rate-messages-per-second",
+            "0",
+            "--rate-upgrades-per-minute",
+            "0",
+            "--max-connections-per-address",
+            "100000",
+            "--max-connections",
+            "100000",
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null());

@@ -212,6 +212,9 @@ pub enum Notice {
     InviteWithoutKey,
     /// The invite's key does not fit the room's key exchange.
     KeyMismatch,
+    /// The server refused the room's connection for good (a 4xx that time
+    /// does not change), so the app stopped asking.
+    ServerRefused,
 }
 
 impl Notice {
@@ -237,6 +240,9 @@ impl Notice {
             }
             Self::KeyMismatch => {
                 "That invite's key does not match the room, so nothing was sent to it. Ask for a new invite."
+            }
+            Self::ServerRefused => {
+                "The room server refused to connect this app to the room, so it stopped trying."
             }
         }
     }

@@ -34,19 +34,7 @@ async fn a_frame_over_the_limit_from_a_server_drops_the_connection() {
         }
     });
     let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let _socket = RoomSocket::spawn(
-        Seat {
-            api: Api::new(&format!("http://{addr}")),
-            room_id: "3f2b8c1e-4a5d-4e6f-8a9b-0c1d2e3f4a5b".into(),
-            member_id: "0123456789abcdef".into(),
-            token: "ab".repeat(32),
-        },
-        0,
-        Duration::from_secs(600),
-        Emit::new(move |item| {
-            let _ = tx.send(item);
-        }),
-    );
+    let _socket = socket_to(&format!("http://{addr}"), tx);
     let dropped = tokio::time::timeout(Duration::from_secs(10), async {
         while let Some(item) = events.recv().await {
             match item {
@@ -155,4 +143,93 @@ async fn a_gap_in_message_ids_is_filled_from_history() {
     })
     .await;
     assert_eq!(ids, [1, 2, 3], "each message once, in order");
+}
+
+/// A server that refuses every socket open with `status` (and `retry`
+/// seconds of `Retry-After`); counts the attempts.
+async fn refusing_server(status: u16, retry: Option<u64>) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counter = attempts.clone();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut head = [0u8; 4096];
+            let _ = tcp.read(&mut head).await;
+            let retry = retry
+                .map(|s| format!("retry-after: {s}\r\n"))
+                .unwrap_or_default();
+            let body = r#"{"error":"x","message":"no"}"#;
+            let answer = format!(
+                "HTTP/1.1 {status} No\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{retry}connection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = tcp.write_all(answer.as_bytes()).await;
+        }
+    });
+    (format!("http://{addr}"), attempts)
+}
+
+fn socket_to(base: &str, tx: tokio::sync::mpsc::UnboundedSender<Feed>) -> RoomSocket {
+    RoomSocket::spawn(
+        Seat {
+            api: Api::new(base),
+            room_id: "3f2b8c1e-4a5d-4e6f-8a9b-0c1d2e3f4a5b".into(),
+            member_id: "0123456789abcdef".into(),
+            token: "ab".repeat(32),
+        },
+        0,
+        Duration::from_secs(600),
+        Emit::new(move |item| {
+            let _ = tx.send(item);
+        }),
+    )
+}
+
+/// A refusal that time does not change (400 here) ends the room's socket
+/// with a notice after one attempt, instead of retrying for ever.
+#[tokio::test]
+async fn a_permanent_refusal_stops_the_retries() {
+    use private_chat_protocol::app::Notice;
+    let (base, attempts) = refusing_server(400, None).await;
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let socket = socket_to(&base, tx);
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(item) = events.recv().await {
+            if let Feed::Event(RoomEvent::Ended { notice, .. }) = item {
+                return Some(notice);
+            }
+        }
+        None
+    })
+    .await;
+    assert_eq!(ended, Ok(Some(Notice::ServerRefused)));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        1,
+        "retried a permanent refusal"
+    );
+    assert!(!socket.is_running());
+}
+
+/// A passing refusal (429 / 503) is retried, but not before `Retry-After`.
+#[tokio::test]
+async fn a_passing_refusal_is_retried_after_retry_after() {
+    let (base, attempts) = refusing_server(429, Some(3)).await;
+    let (tx, _events) = tokio::sync::mpsc::unbounded_channel();
+    let socket = socket_to(&base, tx);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Without Retry-After the backoff (0.3 s, 0.6 s, 1.2 s...) would have
+    // made 3 or more attempts by now.
+    assert_eq!(attempts.load(Ordering::SeqCst), 1);
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        2,
+        "retried after Retry-After"
+    );
+    assert!(socket.is_running());
 }

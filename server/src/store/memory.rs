@@ -226,10 +226,13 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    /// Counts without leases: this process holds both the count and the
+    /// sockets, so no release can be lost.
     async fn connect(
         &self,
         room_id: Uuid,
         member_id: &str,
+        _socket_id: &str,
         max_sockets: usize,
     ) -> Result<(), StoreError> {
         self.with_room(room_id, |room| {
@@ -243,7 +246,25 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn disconnect(&self, room_id: Uuid, member_id: &str) -> Result<(), StoreError> {
+    async fn renew(
+        &self,
+        room_id: Uuid,
+        member_id: &str,
+        _socket_id: &str,
+    ) -> Result<(), StoreError> {
+        self.with_room(room_id, |room| {
+            room.seat_of(member_id)
+                .map(|_| ())
+                .ok_or(StoreError::NotFound)
+        })
+    }
+
+    async fn disconnect(
+        &self,
+        room_id: Uuid,
+        member_id: &str,
+        _socket_id: &str,
+    ) -> Result<(), StoreError> {
         self.with_room(room_id, |room| {
             let seat = room.seat_of(member_id).ok_or(StoreError::NotFound)?;
             room.online[seat] = room.online[seat].saturating_sub(1);

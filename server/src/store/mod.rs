@@ -12,6 +12,10 @@
 
 pub mod memory;
 pub mod redis;
+
+/// How often an open socket renews its count's lease (well inside
+/// [`redis::SOCKET_LEASE`]).
+pub const LEASE_RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
 mod signal;
 
 use std::time::Duration;
@@ -127,16 +131,32 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes every trace of the room at once and announces who did it.
     async fn destroy(&self, room_id: Uuid, by: &str) -> Result<(), StoreError>;
 
-    /// Counts one more open socket of `member_id`, refusing past `max_sockets`.
+    /// Counts one more open socket of `member_id` (named `socket_id`),
+    /// refusing past `max_sockets`. On Redis the count is a lease that the
+    /// socket renews ([`Store::renew`]), so a release lost in a blip lapses.
     async fn connect(
         &self,
         room_id: Uuid,
         member_id: &str,
+        socket_id: &str,
         max_sockets: usize,
     ) -> Result<(), StoreError>;
 
-    /// Counts one socket of `member_id` less.
-    async fn disconnect(&self, room_id: Uuid, member_id: &str) -> Result<(), StoreError>;
+    /// Keeps an open socket counted (every [`LEASE_RENEW_EVERY`]).
+    async fn renew(
+        &self,
+        room_id: Uuid,
+        member_id: &str,
+        socket_id: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Counts the socket `socket_id` of `member_id` no more.
+    async fn disconnect(
+        &self,
+        room_id: Uuid,
+        member_id: &str,
+        socket_id: &str,
+    ) -> Result<(), StoreError>;
 
     /// Sends a signal to every listener of the room, on every instance.
     async fn publish(&self, room_id: Uuid, signal: &RoomSignal) -> Result<(), StoreError>;

@@ -4,7 +4,9 @@
 //! Every key of a room carries the hash tag `{room_id}`, so a room lives in
 //! one Redis Cluster slot and every script touches a single slot:
 //! - `privchat:{<room_id>}`: hash with `m1`/`m2` (member records as JSON),
-//!   `seq` (last message id) and `online:<member_id>` (open sockets).
+//!   `seq` (last message id) and `sock:<member_id>:<socket_id>` (an open
+//!   socket's lease: its deadline in ms of the Redis clock, renewed while it
+//!   lives; a lease whose release was lost lapses, see `scripts/connect.lua`).
 //! - `privchat:{<room_id>}:messages`: list of message JSON, oldest first.
 //!
 //! Both keys expire at the room's deadline: the hash from creation, the list
@@ -53,6 +55,19 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("unexpected data in redis: {e}"))
 }
 
+/// A script's answer: -1 means the room is gone.
+fn found(n: i64) -> Result<(), StoreError> {
+    if n == -1 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 fn json_string(s: &str) -> String {
     serde_json::to_string(s).expect("a string always serializes")
 }
@@ -63,6 +78,7 @@ struct Scripts {
     append: Script,
     destroy: Script,
     connect: Script,
+    renew: Script,
     disconnect: Script,
     room: Script,
 }
@@ -75,6 +91,7 @@ impl Scripts {
             append: Script::new(include_str!("scripts/append.lua")),
             destroy: Script::new(include_str!("scripts/destroy.lua")),
             connect: Script::new(include_str!("scripts/connect.lua")),
+            renew: Script::new(include_str!("scripts/renew.lua")),
             disconnect: Script::new(include_str!("scripts/disconnect.lua")),
             room: Script::new(include_str!("scripts/room.lua")),
         }
@@ -160,7 +177,12 @@ pub struct RedisStore {
     conn: ConnectionManager,
     scripts: Arc<Scripts>,
     fanout: Arc<Fanout>,
+    socket_lease: Duration,
 }
+
+/// How long a socket's lease lasts without a renewal (sockets renew at
+/// every keepalive ping, [`super::LEASE_RENEW_EVERY`]).
+pub const SOCKET_LEASE: Duration = Duration::from_secs(60);
 
 impl RedisStore {
     /// Connects (failing fast when Redis is not there at start-up) and starts
@@ -185,7 +207,16 @@ impl RedisStore {
             conn,
             scripts: Arc::new(Scripts::load()),
             fanout,
+            socket_lease: SOCKET_LEASE,
         })
+    }
+
+    /// The same store with socket leases of `lease` (tests make them short).
+    pub fn with_socket_lease(self, lease: Duration) -> Self {
+        Self {
+            socket_lease: lease,
+            ..self
+        }
     }
 
     /// Every key that mentions the room, by `SCAN`: lets tests prove that
@@ -375,18 +406,23 @@ impl Store for RedisStore {
             return Err(StoreError::NotFound);
         };
         let ttl = items.first().and_then(int).unwrap_or(0);
+        let now = items.get(1).and_then(int).unwrap_or(0);
         let mut seats: [Option<MemberRecord>; 2] = [None, None];
         let mut counts: HashMap<String, usize> = HashMap::new();
-        for pair in items[1..].chunks(2) {
+        for pair in items.get(2..).unwrap_or_default().chunks(2) {
             let [field, value] = pair else { continue };
             let field: String = redis::from_redis_value_ref(field).map_err(corrupt)?;
             match field.as_str() {
                 "m1" => seats[0] = Some(parse_member(value)?),
                 "m2" => seats[1] = Some(parse_member(value)?),
                 other => {
-                    if let Some(member_id) = other.strip_prefix("online:") {
-                        let n: i64 = redis::from_redis_value_ref(value).map_err(corrupt)?;
-                        counts.insert(member_id.to_owned(), n.max(0) as usize);
+                    // A live lease: `sock:<member_id>:<socket_id>` = deadline.
+                    let member = other.strip_prefix("sock:").and_then(|r| r.split_once(':'));
+                    if let Some((member_id, _)) = member {
+                        let deadline: i64 = redis::from_redis_value_ref(value).map_err(corrupt)?;
+                        if deadline > now {
+                            *counts.entry(member_id.to_owned()).or_default() += 1;
+                        }
                     }
                 }
             }
@@ -480,6 +516,7 @@ impl Store for RedisStore {
         &self,
         room_id: Uuid,
         member_id: &str,
+        socket_id: &str,
         max_sockets: usize,
     ) -> Result<(), StoreError> {
         let n: i64 = self
@@ -490,6 +527,8 @@ impl Store for RedisStore {
             .arg(max_sockets)
             .arg(channel(room_id))
             .arg(RoomSignal::PresenceChanged.to_json())
+            .arg(socket_id)
+            .arg(millis(self.socket_lease))
             .invoke_async(&mut self.conn.clone())
             .await
             .map_err(unavailable)?;
@@ -500,7 +539,31 @@ impl Store for RedisStore {
         }
     }
 
-    async fn disconnect(&self, room_id: Uuid, member_id: &str) -> Result<(), StoreError> {
+    async fn renew(
+        &self,
+        room_id: Uuid,
+        member_id: &str,
+        socket_id: &str,
+    ) -> Result<(), StoreError> {
+        let n: i64 = self
+            .scripts
+            .renew
+            .key(room_key(room_id))
+            .arg(member_id)
+            .arg(socket_id)
+            .arg(millis(self.socket_lease))
+            .invoke_async(&mut self.conn.clone())
+            .await
+            .map_err(unavailable)?;
+        found(n)
+    }
+
+    async fn disconnect(
+        &self,
+        room_id: Uuid,
+        member_id: &str,
+        socket_id: &str,
+    ) -> Result<(), StoreError> {
         let n: i64 = self
             .scripts
             .disconnect
@@ -508,14 +571,11 @@ impl Store for RedisStore {
             .arg(member_id)
             .arg(channel(room_id))
             .arg(RoomSignal::PresenceChanged.to_json())
+            .arg(socket_id)
             .invoke_async(&mut self.conn.clone())
             .await
             .map_err(unavailable)?;
-        if n == -1 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        found(n)
     }
 
     async fn publish(&self, room_id: Uuid, signal: &RoomSignal) -> Result<(), StoreError> {

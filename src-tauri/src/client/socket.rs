@@ -18,6 +18,8 @@ use private_chat_protocol::{close, limits, ClientEvent, Message, ServerEvent};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep, Instant};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::header::RETRY_AFTER;
+use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -54,6 +56,8 @@ impl Emit {
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(300);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// Longest `Retry-After` obeyed (a server asking for hours is asked again sooner).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// The server pings every 20 s; this much silence means a dead connection.
 const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 
@@ -94,8 +98,23 @@ enum Outcome {
     Ended(Notice),
     /// The app closed the socket.
     Stopped,
-    /// The connection was lost; `served` if it had come online.
-    Lost { served: bool },
+    /// The connection was lost; `served` if it had come online; the server
+    /// may have said when to come back (`Retry-After` of a 429 or 503).
+    Lost {
+        served: bool,
+        retry_after: Option<Duration>,
+    },
+}
+
+impl Outcome {
+    const LOST: Self = Self::lost(false);
+
+    const fn lost(served: bool) -> Self {
+        Self::Lost {
+            served,
+            retry_after: None,
+        }
+    }
 }
 
 const NOT_CONNECTED: &str = "Not connected to the room right now; try again in a moment.";
@@ -156,12 +175,28 @@ async fn run(
                 return;
             }
             Outcome::Stopped => return,
-            Outcome::Lost { served } => {
-                tracing::warn!(room_id = %seat.room_id, served, "room socket lost; retrying in {backoff:?}");
+            Outcome::Lost {
+                served,
+                retry_after,
+            } => {
                 if served {
                     backoff = FIRST_BACKOFF;
                 }
+                // Never past the server's Retry-After, within reason.
+                if let Some(wait) = retry_after {
+                    backoff = backoff.max(wait.min(MAX_RETRY_AFTER));
+                }
+                tracing::warn!(room_id = %seat.room_id, served, "room socket lost; retrying in {backoff:?}");
             }
+        }
+        // A room past its deadline is gone: no server can keep the app
+        // retrying it.
+        if Instant::now() >= deadline {
+            emit.event(RoomEvent::Ended {
+                room_id: seat.room_id.clone(),
+                notice: Notice::Expired,
+            });
+            return;
         }
         state = Connection::Reconnecting;
         emit.event(RoomEvent::Connection {
@@ -190,6 +225,24 @@ fn jitter(d: Duration) -> Duration {
     let mut b = [0u8; 1];
     let _ = getrandom::fill(&mut b);
     d + d.mul_f64(f64::from(b[0]) / 1024.0)
+}
+
+/// What a refused upgrade means: the room is gone (401, 404), the refusal
+/// passes with time (408, 425, 429, 5xx: retry, not before `Retry-After`),
+/// or it never will (any other 4xx: the app stops retrying and says so).
+fn refused(status: u16, headers: &HeaderMap, deadline: Instant) -> Outcome {
+    match status {
+        401 | 404 => Outcome::Ended(gone(deadline)),
+        408 | 425 | 429 | 500..=599 => Outcome::Lost {
+            served: false,
+            retry_after: headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs),
+        },
+        _ => Outcome::Ended(Notice::ServerRefused),
+    }
 }
 
 /// Why a room we cannot reach anymore is gone.
@@ -227,14 +280,11 @@ async fn serve(
     let mut ws = match connected.await {
         Ok((ws, _)) => ws,
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
-            return match resp.status().as_u16() {
-                404 | 401 => Outcome::Ended(gone(*deadline)),
-                _ => Outcome::Lost { served: false },
-            }
+            return refused(resp.status().as_u16(), resp.headers(), *deadline);
         }
         Err(e) => {
             tracing::warn!(room_id = %room_id, "room socket cannot connect: {e}");
-            return Outcome::Lost { served: false };
+            return Outcome::LOST;
         }
     };
     tracing::debug!(room_id = %room_id, "room socket open; waiting for presence");
@@ -246,7 +296,7 @@ async fn serve(
         tokio::select! {
             _ = watchdog.tick() => {
                 if heard.elapsed() > SILENCE_LIMIT {
-                    return Outcome::Lost { served: online };
+                    return Outcome::lost(online);
                 }
             }
             frame = ws.next() => {
@@ -259,11 +309,11 @@ async fn serve(
                             close::ROOM_DESTROYED => Outcome::Ended(Notice::DestroyedByPeer),
                             close::ROOM_EXPIRED => Outcome::Ended(Notice::Expired),
                             close::ROOM_GONE => Outcome::Ended(gone(*deadline)),
-                            _ => Outcome::Lost { served: online },
+                            _ => Outcome::lost(online),
                         };
                     }
                     Some(Ok(_)) => continue,
-                    Some(Err(_)) | None => return Outcome::Lost { served: online },
+                    Some(Err(_)) | None => return Outcome::lost(online),
                 };
                 let Ok(event) = serde_json::from_str::<ServerEvent>(&text) else { continue };
                 match event {
@@ -275,7 +325,7 @@ async fn serve(
                             match catch_up(seat, last_id, deadline, emit).await {
                                 Ok(()) => {}
                                 Err(Some(notice)) => return Outcome::Ended(notice),
-                                Err(None) => return Outcome::Lost { served: false },
+                                Err(None) => return Outcome::LOST,
                             }
                             online = true;
                             tracing::info!(room_id = %room_id, "room socket online");
@@ -290,7 +340,7 @@ async fn serve(
                             match catch_up(seat, last_id, deadline, emit).await {
                                 Ok(()) => {}
                                 Err(Some(notice)) => return Outcome::Ended(notice),
-                                Err(None) => return Outcome::Lost { served: online },
+                                Err(None) => return Outcome::lost(online),
                             }
                         }
                         if message.id > *last_id {
@@ -327,14 +377,14 @@ async fn serve(
                         let failed = sent.is_err();
                         let _ = reply.send(sent.map_err(|_| NOT_CONNECTED.to_string()));
                         if failed {
-                            return Outcome::Lost { served: online };
+                            return Outcome::lost(online);
                         }
                         continue;
                     }
                 };
                 let text = serde_json::to_string(&frame).expect("a ClientEvent always serializes");
                 if ws.send(WsMessage::Text(text.into())).await.is_err() {
-                    return Outcome::Lost { served: online };
+                    return Outcome::lost(online);
                 }
             }
         }

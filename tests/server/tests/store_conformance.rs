@@ -90,11 +90,11 @@ async fn missing_rooms_are_not_found<S: Store>(store: Arc<S>) {
         StoreError::NotFound
     );
     assert_eq!(
-        store.connect(room, "a", 4).await.unwrap_err(),
+        store.connect(room, "a", "s1", 4).await.unwrap_err(),
         StoreError::NotFound
     );
     assert_eq!(
-        store.disconnect(room, "a").await.unwrap_err(),
+        store.disconnect(room, "a", "s1").await.unwrap_err(),
         StoreError::NotFound
     );
     assert!(matches!(
@@ -160,19 +160,59 @@ async fn socket_counts_respect_the_limit<S: Store>(store: Arc<S>) {
     let room = Uuid::new_v4();
     store.create_room(room, &member("a"), TTL).await.unwrap();
     store.join_room(room, &member("b")).await.unwrap();
-    store.connect(room, "a", 2).await.unwrap();
-    store.connect(room, "a", 2).await.unwrap();
+    store.connect(room, "a", "a1", 2).await.unwrap();
+    store.connect(room, "a", "a2", 2).await.unwrap();
     assert_eq!(
-        store.connect(room, "a", 2).await.unwrap_err(),
+        store.connect(room, "a", "a3", 2).await.unwrap_err(),
         StoreError::TooManySockets
     );
-    store.connect(room, "b", 2).await.unwrap();
+    store.connect(room, "b", "b1", 2).await.unwrap();
     assert_eq!(store.room(room).await.unwrap().online, vec![2, 1]);
-    store.disconnect(room, "a").await.unwrap();
-    store.disconnect(room, "b").await.unwrap();
+    store.renew(room, "a", "a1").await.unwrap();
+    assert_eq!(store.room(room).await.unwrap().online, vec![2, 1]);
+    store.disconnect(room, "a", "a1").await.unwrap();
+    store.disconnect(room, "b", "b1").await.unwrap();
     assert_eq!(store.room(room).await.unwrap().online, vec![1, 0]);
-    store.connect(room, "a", 2).await.unwrap();
+    store.connect(room, "a", "a4", 2).await.unwrap();
     assert_eq!(store.room(room).await.unwrap().online, vec![2, 0]);
+}
+
+/// Redis: a socket whose release never reached Redis (a blip, a crashed
+/// instance) stops counting when its lease lapses; renewed leases hold.
+#[tokio::test]
+async fn a_lost_release_lapses_with_its_lease() {
+    let lease = Duration::from_millis(800);
+    let store = RedisStore::connect(&private_chat_tests::redis::shared_url())
+        .await
+        .unwrap()
+        .with_socket_lease(lease);
+    let room = Uuid::new_v4();
+    store.create_room(room, &member("a"), TTL).await.unwrap();
+    // Two sockets whose releases are lost: the member is at its limit...
+    store.connect(room, "a", "lost1", 2).await.unwrap();
+    store.connect(room, "a", "lost2", 2).await.unwrap();
+    assert_eq!(
+        store.connect(room, "a", "a3", 2).await.unwrap_err(),
+        StoreError::TooManySockets
+    );
+    // ...until the leases lapse, not for the rest of the room's life.
+    tokio::time::sleep(lease + Duration::from_millis(300)).await;
+    assert_eq!(store.room(room).await.unwrap().online, vec![0]);
+    store.connect(room, "a", "live1", 2).await.unwrap();
+    store.connect(room, "a", "live2", 2).await.unwrap();
+    // Live sockets renew and keep counting past their first lease.
+    for _ in 0..5 {
+        tokio::time::sleep(lease / 3).await;
+        store.renew(room, "a", "live1").await.unwrap();
+        store.renew(room, "a", "live2").await.unwrap();
+    }
+    assert_eq!(
+        store.connect(room, "a", "a5", 2).await.unwrap_err(),
+        StoreError::TooManySockets
+    );
+    assert_eq!(store.room(room).await.unwrap().online, vec![2]);
+    store.destroy(room, "a").await.unwrap();
+    assert!(store.keys_of(room).await.unwrap().is_empty());
 }
 
 async fn every_operation_signals_listeners<S: Store>(store: Arc<S>) {
@@ -181,7 +221,7 @@ async fn every_operation_signals_listeners<S: Store>(store: Arc<S>) {
     let mut sub = store.subscribe(room).await.unwrap();
     store.join_room(room, &member("b")).await.unwrap();
     assert_eq!(next(&mut sub).await, RoomSignal::PresenceChanged);
-    store.connect(room, "b", 4).await.unwrap();
+    store.connect(room, "b", "s1", 4).await.unwrap();
     assert_eq!(next(&mut sub).await, RoomSignal::PresenceChanged);
     let m = store
         .append_message(room, &member("b"), "hi", Some("n-7"), 10)
@@ -199,7 +239,7 @@ async fn every_operation_signals_listeners<S: Store>(store: Arc<S>) {
     };
     store.publish(room, &typing).await.unwrap();
     assert_eq!(next(&mut sub).await, typing);
-    store.disconnect(room, "b").await.unwrap();
+    store.disconnect(room, "b", "s1").await.unwrap();
     assert_eq!(next(&mut sub).await, RoomSignal::PresenceChanged);
     store.destroy(room, "b").await.unwrap();
     assert_eq!(
@@ -212,7 +252,7 @@ async fn destroy_removes_everything<S: Store>(store: Arc<S>) {
     let room = Uuid::new_v4();
     store.create_room(room, &member("a"), TTL).await.unwrap();
     store.join_room(room, &member("b")).await.unwrap();
-    store.connect(room, "a", 4).await.unwrap();
+    store.connect(room, "a", "s1", 4).await.unwrap();
     store
         .append_message(room, &member("a"), "x", None, 10)
         .await
@@ -228,8 +268,8 @@ async fn destroy_removes_everything<S: Store>(store: Arc<S>) {
         0
     );
     // Late writers (a socket closing after the destroy) must not resurrect it.
-    let _ = store.disconnect(room, "a").await;
-    let _ = store.connect(room, "a", 4).await;
+    let _ = store.disconnect(room, "a", "s1").await;
+    let _ = store.connect(room, "a", "s1", 4).await;
     let _ = store
         .append_message(room, &member("a"), "late", None, 10)
         .await;
@@ -244,14 +284,14 @@ async fn expiry_removes_everything<S: Store>(store: Arc<S>) {
         .await
         .unwrap();
     store.join_room(room, &member("b")).await.unwrap();
-    store.connect(room, "b", 4).await.unwrap();
+    store.connect(room, "b", "s1", 4).await.unwrap();
     store
         .append_message(room, &member("b"), "x", None, 10)
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(store.room(room).await.unwrap_err(), StoreError::NotFound);
-    let _ = store.disconnect(room, "b").await;
+    let _ = store.disconnect(room, "b", "s1").await;
     assert_no_traces(&*store, room).await;
 }
 

@@ -22,8 +22,8 @@ use crate::store::{RoomSignal, SignalRef, Subscription};
 
 /// Outbound frames queued per socket before the session waits for the writer.
 const OUTBOUND_QUEUE: usize = 32;
-/// How often the server pings an otherwise quiet socket.
-const PING_EVERY: Duration = Duration::from_secs(20);
+/// How often the server pings a socket (and renews its count's lease).
+const PING_EVERY: Duration = crate::store::LEASE_RENEW_EVERY;
 /// Silence after which the client is taken for gone (half-open TCP).
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// Typing signals a socket may forward at most this often.
@@ -47,6 +47,7 @@ pub async fn run(
         member: &member,
         out: &out,
         peer,
+        slot: &slot,
         last_typing: None,
     };
     if let Some(close) = session.run(stream).await {
@@ -67,6 +68,8 @@ struct Session<'a> {
     out: &'a mpsc::Sender<Outbound>,
     /// The client's address, for its message rate.
     peer: Option<IpAddr>,
+    /// This socket's count in the store, renewed with every ping.
+    slot: &'a SocketSlot,
     last_typing: Option<Instant>,
 }
 
@@ -146,6 +149,7 @@ impl Session<'_> {
                     if self.out.send(Outbound::Ping).await.is_err() {
                         break None;
                     }
+                    self.slot.renew().await;
                 }
                 signal = signals.recv() => {
                     if let Err(end) = self.forward(signal, deadline).await {

@@ -13,11 +13,17 @@ use std::sync::Arc;
 
 use crate::config::Config;
 
+/// History pages written at once.
+const PAGE_WRITERS: usize = 2;
+
 /// The limits of one server instance. Cheap to share.
 pub struct Guard {
     pub rates: rate::Rates,
     pub rooms: rooms::RoomCap,
     pub connections: Arc<connections::Connections>,
+    /// History pages written at once (each may be megabytes of JSON, written
+    /// on a blocking thread): bounds that work to about the machine's cores.
+    pub page_writers: tokio::sync::Semaphore,
 }
 
 impl Guard {
@@ -29,6 +35,7 @@ impl Guard {
                 config.max_connections,
                 config.max_connections_per_address,
             )),
+            page_writers: tokio::sync::Semaphore::new(PAGE_WRITERS),
         }
     }
 }

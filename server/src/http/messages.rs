@@ -1,9 +1,10 @@
 //! Message history and sending over HTTP.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use private_chat_protocol::{Message, MessageList, SendMessageRequest};
+use private_chat_protocol::{ErrorCode, Message, MessageList, SendMessageRequest};
 
 use super::extract::{JsonBody, Page};
 use crate::error::Error;
@@ -11,13 +12,22 @@ use crate::room::Member;
 use crate::state::AppState;
 
 /// `GET /api/rooms/{room_id}/messages?after=<id>&limit=<n>`: one page.
+///
+/// A page of worst-case messages is megabytes of JSON: it is written on a
+/// blocking thread, so the runtime's few workers go on serving other rooms
+/// meanwhile, and only a few pages at once (`Guard::page_writers`).
 pub async fn list(
     State(state): State<AppState>,
     member: Member,
     Page { after, limit }: Page,
-) -> Result<Json<MessageList>, Error> {
+) -> Result<Response, Error> {
     let messages = member.messages(&state, after, limit).await?;
-    Ok(Json(MessageList { messages }))
+    let _writing = state.guard.page_writers.acquire().await;
+    let json = tokio::task::spawn_blocking(move || serde_json::to_vec(&MessageList { messages }))
+        .await
+        .map_err(|_| Error::new(ErrorCode::Internal, "The page could not be written."))?
+        .map_err(|_| Error::new(ErrorCode::Internal, "The page could not be written."))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// `POST /api/rooms/{room_id}/messages`: stored, then delivered to every socket.

@@ -385,3 +385,122 @@ async fn a_body_that_does_not_arrive_is_408_and_a_huge_chunked_one_413() {
     assert!(answer.contains("\"message_too_large\""), "{answer}");
     assert_eq!(server.memory_rooms(), 0);
 }
+
+/// p99 of `samples` (at least 100 of them).
+fn p99(samples: &mut [Duration]) -> Duration {
+    samples.sort_unstable();
+    samples[samples.len() * 99 / 100]
+}
+
+/// Round trips of a quiet room: a post over HTTP until its socket hears it.
+async fn quiet_round_trips(
+    api: &Api,
+    sender: &Seat,
+    socket: &mut private_chat_tests::Socket,
+    n: usize,
+) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let started = Instant::now();
+        assert_eq!(
+            api.post(sender, &format!("q{i}")).await.0,
+            StatusCode::CREATED
+        );
+        socket.next_of("message").await;
+        samples.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    samples
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_flooding_at_its_rate_limit_does_not_slow_another_room() {
+    // 50 a second (bursts of 100) per address: the quiet room sends 40.
+    let server = start(Config {
+        rate_messages_per_second: 50,
+        ..test_config()
+    })
+    .await;
+    let url = server.server.url();
+    let quiet = Api::from_address(&url, other_client());
+    let q1 = quiet.create("q1", None).await;
+    let q2 = quiet.join(&q1.room_id, "q2").await;
+    let mut heard = quiet.socket(&q2).await;
+    quiet_round_trips(&quiet, &q1, &mut heard, 20).await; // warm-up
+    let idle = p99(&mut quiet_round_trips(&quiet, &q1, &mut heard, 200).await);
+
+    // The flooder, on a runtime of its own: one socket sending as fast as
+    // TCP lets it, and reading what comes back.
+    let flooder = Api::new(&url);
+    let f1 = flooder.create("f1", None).await;
+    flooder.join(&f1.room_id, "f2").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = stop.clone();
+    let sent = {
+        let (flooder, f1) = (flooder.clone(), f1.clone());
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let socket = flooder.socket(&f1).await;
+                let (mut write, mut read) = socket.ws.split();
+                let refusals = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+                let counted = refusals.clone();
+                let reader = tokio::spawn(async move {
+                    while let Some(Ok(frame)) = read.next().await {
+                        if frame
+                            .to_text()
+                            .is_ok_and(|t| t.contains("\"rate_limited\""))
+                        {
+                            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                });
+                let mut sent = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let frame = json!({"type": "send", "body": "flood", "nonce": sent.to_string()});
+                    use futures_util::SinkExt;
+                    let send = write.send(tokio_tungstenite::tungstenite::Message::Text(
+                        frame.to_string().into(),
+                    ));
+                    match tokio::time::timeout(Duration::from_millis(200), send).await {
+                        Ok(Ok(())) => sent += 1,
+                        Ok(Err(_)) => break,
+                        Err(_) => {} // the server is not reading: held back at its rate
+                    }
+                }
+                reader.abort();
+                (sent, refusals.load(std::sync::atomic::Ordering::Relaxed))
+            })
+        });
+        thread
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let flooded = p99(&mut quiet_round_trips(&quiet, &q1, &mut heard, 200).await);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (frames, refusals) = sent.join().unwrap();
+    let mut stored = 0;
+    loop {
+        let (_, page) = flooder.messages(&f1, Some(stored as u64)).await;
+        match page["messages"].as_array().unwrap().len() {
+            0 => break,
+            n => stored += n,
+        }
+    }
+    println!("fairness: quiet room p99 idle {idle:?}, while flooded {flooded:?}; flooder sent {frames} frames, {stored} stored, {refusals} refused");
+    // Past its rate the flooder's socket is not read until its next token:
+    // about one refusal per stored message, not one per frame sent.
+    assert!(
+        refusals <= stored as u64 + 100,
+        "{refusals} refusals for {stored} stored"
+    );
+    // The flooder got its rate (a burst of 100, then 50 a second), no more.
+    assert!(stored <= 100 + 50 * 10, "{stored} stored");
+    assert!(
+        flooded <= idle * 2,
+        "p99 {flooded:?} while flooded, {idle:?} idle"
+    );
+}

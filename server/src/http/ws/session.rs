@@ -28,6 +28,8 @@ const PING_EVERY: Duration = crate::store::LEASE_RENEW_EVERY;
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// Typing signals a socket may forward at most this often.
 const TYPING_EVERY: Duration = Duration::from_millis(1000);
+/// Longest pause in reading a socket that went over its message rate.
+const MAX_READ_PAUSE: Duration = Duration::from_secs(1);
 /// How long a socket whose room vanished waits for the reason to arrive.
 const GONE_GRACE: Duration = Duration::from_secs(2);
 
@@ -49,6 +51,7 @@ pub async fn run(
         peer,
         slot: &slot,
         last_typing: None,
+        read_after: None,
     };
     if let Some(close) = session.run(stream).await {
         let _ = out.send(Outbound::Close(close)).await;
@@ -71,6 +74,10 @@ struct Session<'a> {
     /// This socket's count in the store, renewed with every ping.
     slot: &'a SocketSlot,
     last_typing: Option<Instant>,
+    /// Set when the client went over its message rate: its socket is not
+    /// read again before then, so a flood waits in its own TCP buffers
+    /// instead of costing the server a refusal per frame.
+    read_after: Option<Instant>,
 }
 
 /// The queue to the writer is closed: the client is gone.
@@ -156,7 +163,10 @@ impl Session<'_> {
                         break end;
                     }
                 }
-                frame = stream.next() => {
+                _ = sleep_until(self.read_after.unwrap_or_else(Instant::now)), if self.read_after.is_some() => {
+                    self.read_after = None;
+                }
+                frame = stream.next(), if self.read_after.is_none() => {
                     last_heard = Instant::now();
                     let handled = match frame {
                         None | Some(Ok(WsMessage::Close(_))) => Err(None),
@@ -270,6 +280,8 @@ impl Session<'_> {
             ClientEvent::Send { body, nonce } => {
                 if let Some(peer) = self.peer {
                     if let Err(e) = self.state.guard.rates.check(Action::Message, peer) {
+                        let wait = e.retry_after.unwrap_or_default().min(MAX_READ_PAUSE);
+                        self.read_after = Some(Instant::now() + wait);
                         return self.refuse(e, nonce).await;
                     }
                 }

@@ -233,3 +233,56 @@ async fn a_passing_refusal_is_retried_after_retry_after() {
     );
     assert!(socket.is_running());
 }
+
+/// An invite naming a Redis port on this computer (`server=http://[::1]:6379`
+/// is a well-formed invite): the app asks `/healthz` first, finds no
+/// private_chat server there, and sends nothing that Redis would run.
+#[tokio::test]
+async fn an_invite_naming_a_local_redis_reaches_nothing() {
+    use private_chat_app::client::reach::first_answering;
+    use private_chat_protocol::invite::Invite;
+    let port = std::net::TcpListener::bind("[::1]:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut redis = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "::1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-server is installed (the test command installs it)");
+    let cli = |args: &[&str]| -> String {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-h", "::1", "-p", &port.to_string()])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    for _ in 0..100 {
+        if cli(&["PING"]) == "PONG" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let link = format!(
+        "privchat://room/3f2b8c1e-4a5d-4e6f-8a9b-0c1d2e3f4a5b?server=http://[::1]:{port}#{}",
+        "A".repeat(43)
+    );
+    let invite = Invite::parse(&link).expect("a well-formed invite");
+    let reached = first_answering(&invite.servers, invite.pin.as_deref()).await;
+    let keys = cli(&["DBSIZE"]);
+    let _ = redis.kill();
+    let _ = redis.wait();
+    assert!(reached.is_err(), "Redis was taken for a room server");
+    assert_eq!(keys, "0", "something was written into Redis");
+}

@@ -25,7 +25,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use private_chat_protocol::Message;
-use redis::aio::{ConnectionManager, PubSubSink};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use redis::{Script, Value};
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
@@ -180,6 +180,10 @@ pub struct RedisStore {
     socket_lease: Duration,
 }
 
+/// Longest wait for a Redis answer or connection before the request is
+/// answered 503 `store_unavailable`.
+pub const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How long a socket's lease lasts without a renewal (sockets renew at
 /// every keepalive ping, [`super::LEASE_RENEW_EVERY`]).
 pub const SOCKET_LEASE: Duration = Duration::from_secs(60);
@@ -189,7 +193,12 @@ impl RedisStore {
     /// the pub/sub task; afterwards both survive Redis restarts.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
-        let conn = ConnectionManager::new(client.clone())
+        // A Redis that stops answering (frozen, or cut off without a reset)
+        // must turn into 503s, not requests that hang.
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(REDIS_TIMEOUT))
+            .set_connection_timeout(Some(REDIS_TIMEOUT));
+        let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(unavailable)?;
         let fanout = Arc::new(Fanout {

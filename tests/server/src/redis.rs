@@ -98,6 +98,19 @@ impl RedisServer {
         let _ = self.child.wait();
     }
 
+    /// Freezes the process (SIGSTOP): it holds its data and its connections
+    /// but answers nothing, as a hung or cut-off Redis would.
+    pub fn freeze(&self) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGSTOP) };
+    }
+
+    /// Lets a frozen server go on (SIGCONT).
+    pub fn thaw(&self) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGCONT) };
+    }
+
     /// Starts it again on the same port, empty.
     pub fn restart(&mut self) {
         self.kill();

@@ -79,6 +79,26 @@ impl TestServer {
         Self { server, handle }
     }
 
+    /// On Redis at `url`, with socket leases of `lease` (short, so a test
+    /// can see a lost release lapse).
+    pub async fn on_redis_with_lease(
+        url: &str,
+        config: Config,
+        lease: std::time::Duration,
+    ) -> Self {
+        let store = RedisStore::connect(url)
+            .await
+            .expect("connect to the test redis")
+            .with_socket_lease(lease);
+        let server = private_chat_server::start_with_store(config, Arc::new(store.clone()))
+            .await
+            .expect("server starts");
+        Self {
+            server,
+            handle: Handle::Redis(store),
+        }
+    }
+
     pub fn api(&self) -> Api {
         Api::new(&self.server.url())
     }

@@ -38,6 +38,9 @@ on_both_backends!(
     hostile_websocket_frames,
     oversized_frame_closes_with_1009,
     invalid_utf8_closes_with_1007,
+    continuation_frames_past_the_limit_close_with_1009,
+    rsv1_without_an_extension_closes_with_1002,
+    a_ping_flood_from_a_client_that_never_reads_harms_no_one,
     history_is_paged,
     message_limit_refuses_without_losing_data,
     socket_limit_per_member,
@@ -579,6 +582,19 @@ async fn hostile_websocket_frames(backend: Backend) {
             None => {}
         }
     }
+    // Nonces are bytes, at most 64: an empty one and 64 bytes of two-byte
+    // characters are taken and echoed; 66 such bytes are refused.
+    for nonce in ["", &"é".repeat(32)] {
+        socket
+            .send_json(json!({"type": "send", "body": "n", "nonce": nonce}))
+            .await;
+        let event = socket.next_of("message").await;
+        assert_eq!(event["nonce"], nonce);
+    }
+    socket
+        .send_json(json!({"type": "send", "body": "n", "nonce": "é".repeat(33)}))
+        .await;
+    assert_eq!(socket.next_of("error").await["error"], "invalid_body");
     // Still open and working after every refusal.
     socket
         .send_json(json!({"type": "send", "body": "still here", "nonce": "ok"}))
@@ -588,7 +604,7 @@ async fn hostile_websocket_frames(backend: Backend) {
     let (_, listed) = api.messages(&a, None).await;
     assert_eq!(
         listed["messages"].as_array().unwrap().len(),
-        1,
+        3,
         "no refused frame stored anything"
     );
 }
@@ -596,11 +612,24 @@ async fn hostile_websocket_frames(backend: Backend) {
 /// Sends `frame`, expects the socket closed with `code`, nothing stored,
 /// and the member still served on a new socket.
 async fn frame_closes_with(backend: Backend, frame: WsMessage, code: u16) {
+    frames_close_with(backend, vec![frame], code).await;
+}
+
+/// Sends `frames` (stopping when the server has closed), then as above.
+async fn frames_close_with(backend: Backend, frames: Vec<WsMessage>, code: u16) {
+    use futures_util::SinkExt;
     let server = TestServer::start(backend).await;
     let api = server.api();
     let (a, _) = pair(&api).await;
     let mut socket = api.socket(&a).await;
-    let _ = socket.send_raw(frame).await;
+    for (i, frame) in frames.into_iter().enumerate() {
+        if socket.ws.feed(frame).await.is_err()
+            || (i % 1024 == 0 && socket.ws.flush().await.is_err())
+        {
+            break;
+        }
+    }
+    let _ = socket.ws.flush().await;
     assert_eq!(socket.close_code().await, Some(code));
     let (_, listed) = api.messages(&a, None).await;
     assert!(listed["messages"].as_array().unwrap().is_empty());
@@ -621,6 +650,80 @@ async fn invalid_utf8_closes_with_1007(backend: Backend) {
     use tokio_tungstenite::tungstenite::protocol::frame::Frame as RawFrame;
     let frame = RawFrame::message(vec![b'{', 0xff, 0xfe, b'}'], OpCode::Data(Data::Text), true);
     frame_closes_with(backend, WsMessage::Frame(frame), 1007).await;
+}
+
+/// A message cut into 65,537 one-byte fragments is one byte over the
+/// message limit: 1009 when the limit is crossed, nothing buffered past it.
+async fn continuation_frames_past_the_limit_close_with_1009(backend: Backend) {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame as RawFrame;
+    let mut frames = vec![WsMessage::Frame(RawFrame::message(
+        vec![b'"'],
+        OpCode::Data(Data::Text),
+        false,
+    ))];
+    frames.extend((0..65_536).map(|i| {
+        WsMessage::Frame(RawFrame::message(
+            vec![b'x'],
+            OpCode::Data(Data::Continue),
+            i == 65_535,
+        ))
+    }));
+    frames_close_with(backend, frames, 1009).await;
+}
+
+async fn rsv1_without_an_extension_closes_with_1002(backend: Backend) {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame as RawFrame;
+    let text = json!({"type": "send", "body": "compressed?"}).to_string();
+    let mut frame = RawFrame::message(text.into_bytes(), OpCode::Data(Data::Text), true);
+    frame.header_mut().rsv1 = true;
+    frame_closes_with(backend, WsMessage::Frame(frame), 1002).await;
+}
+
+/// 100,000 pings from a client that never reads: the server owes it at most
+/// one pong at a time, and the other member is served throughout.
+async fn a_ping_flood_from_a_client_that_never_reads_harms_no_one(backend: Backend) {
+    use futures_util::SinkExt;
+    let server = TestServer::start(backend).await;
+    let api = server.api();
+    let (a, b) = pair(&api).await;
+    let mut flooder = api.socket(&a).await;
+    let mut other = api.socket(&b).await;
+    let ping = WsMessage::Ping(vec![7u8; 125].into());
+    let flood = tokio::spawn(async move {
+        let mut sent = 0;
+        for i in 0..100_000 {
+            if flooder.ws.feed(ping.clone()).await.is_err()
+                || (i % 1000 == 0 && flooder.ws.flush().await.is_err())
+            {
+                break;
+            }
+            sent += 1;
+        }
+        let _ = flooder.ws.flush().await;
+        (flooder, sent)
+    });
+    for i in 0..20 {
+        let started = std::time::Instant::now();
+        assert_eq!(api.post(&b, &format!("m{i}")).await.0, StatusCode::CREATED);
+        let heard = other.next_of("message").await;
+        assert_eq!(heard["message"]["body"], format!("m{i}"));
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    let (_flooder, sent) = tokio::time::timeout(Duration::from_secs(60), flood)
+        .await
+        .expect("the flood was taken in")
+        .unwrap();
+    assert_eq!(sent, 100_000, "the server cut the flooder off");
+    assert_eq!(
+        api.call(Method::GET, "/healthz", None, None).await.0,
+        StatusCode::OK
+    );
 }
 
 async fn history_is_paged(backend: Backend) {

@@ -168,3 +168,68 @@ async fn redis_down_is_503_and_a_restart_recovers() {
         "hello again"
     );
 }
+
+/// A Redis that stops answering (frozen, as a hung or cut-off one would be):
+/// every request gets 503 `store_unavailable` in bounded time instead of
+/// hanging; sockets closed meanwhile could not give their counts back, and
+/// those counts lapse with their leases instead of locking the member out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socket_loops_during_an_outage_neither_hang_nor_lock_the_member_out() {
+    let redis = RedisServer::start();
+    let lease = Duration::from_secs(3);
+    let server = TestServer::on_redis_with_lease(&redis.url(), test_config(), lease).await;
+    let api = server.api();
+    let a = api.create("alice", None).await;
+    api.join(&a.room_id, "bob").await;
+    let mut open = Vec::new();
+    for _ in 0..4 {
+        open.push(api.socket(&a).await);
+    }
+    match api.try_socket(&a.room_id, Some(&a.token)).await {
+        Err((status, body)) => assert_eq!(
+            (status, body["error"].as_str()),
+            (429, Some("too_many_sockets"))
+        ),
+        Ok(_) => panic!("a fifth socket was taken"),
+    }
+
+    redis.freeze();
+    // The member's four sockets close: their releases cannot reach Redis.
+    for socket in open.drain(..) {
+        socket.close().await;
+    }
+    // Connect/disconnect loops meanwhile: each answered, none hangs.
+    for _ in 0..3 {
+        let started = Instant::now();
+        let refused = api.try_socket(&a.room_id, Some(&a.token)).await;
+        let (status, body) = refused.err().expect("no socket without Redis");
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (503, Some("store_unavailable"))
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    redis.thaw();
+
+    // The lost releases lapse with their leases: the member gets a socket
+    // back within a lease, not at the end of the room's life.
+    let deadline = Instant::now() + lease + Duration::from_secs(5);
+    let mut socket = loop {
+        match api.try_socket(&a.room_id, Some(&a.token)).await {
+            Ok(socket) => break socket,
+            Err((status, body)) => {
+                assert!(status == 429 || status == 503, "{status}: {body}");
+                assert!(
+                    Instant::now() < deadline,
+                    "still locked out: {status} {body}"
+                );
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(socket.next_event().await["type"], "presence");
+}

@@ -15,7 +15,7 @@ use tokio::sync::OnceCell;
 use crate::client::api::{Api, ClientError};
 use crate::embedded::Embedded;
 use crate::room::{self, Host, RoomHandle, Sink};
-use crate::secure::{Engine, KeyFile, Saved};
+use crate::secure::{Engine, KeyFile};
 use crate::settings::SavedSeat;
 use private_chat_crypto::{InviteSecret, Role};
 
@@ -239,15 +239,8 @@ impl Core {
         role: Role,
         secret: InviteSecret,
     ) -> Result<(), ClientError> {
-        let saved = Saved {
-            role,
-            secret,
-            keys: None,
-            exchange: 0,
-            counter: 0,
-        };
         self.key_file(room_id)?
-            .save(&saved)
+            .keep(role, secret)
             .map_err(ClientError::Protocol)
     }
 

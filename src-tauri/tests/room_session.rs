@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use private_chat_app::client::{Api, ClientError};
 use private_chat_app::room::{self, Host, RoomHandle, Sink};
-use private_chat_app::secure::{Engine, KeyFile, Saved};
+use private_chat_app::secure::{Engine, KeyFile};
 use private_chat_app::settings::SavedSeat;
 use private_chat_crypto::{InviteSecret, Role};
 use private_chat_protocol::app::{Connection, Notice, RoomEvent, Security};
@@ -86,14 +86,10 @@ fn data_dir() -> PathBuf {
 
 /// What create and join do before a room is first opened: keep its secret.
 fn keep(dir: &std::path::Path, s: &Session, role: Role, secret: &InviteSecret) {
-    let saved = Saved {
-        role,
-        secret: secret.clone(),
-        keys: None,
-        exchange: 0,
-        counter: 0,
-    };
-    KeyFile::new(dir, &s.room_id).unwrap().save(&saved).unwrap();
+    KeyFile::new(dir, &s.room_id)
+        .unwrap()
+        .keep(role, secret.clone())
+        .unwrap();
 }
 
 fn engine(dir: &std::path::Path, s: &Session, name: &str) -> Engine {

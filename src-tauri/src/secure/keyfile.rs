@@ -68,6 +68,18 @@ impl KeyFile {
     }
 
     /// Writes the file; the directory is made private too.
+    /// Keeps a new room's secret before it is first opened: no keys yet,
+    /// no exchange, no message sealed.
+    pub fn keep(&self, role: Role, secret: InviteSecret) -> Result<(), String> {
+        self.save(&Saved {
+            role,
+            secret,
+            keys: None,
+            exchange: 0,
+            counter: 0,
+        })
+    }
+
     pub fn save(&self, saved: &Saved) -> Result<(), String> {
         let stored = Stored {
             room_id: self.room_id.clone(),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use private_chat_app::client::{Api, ClientError};
 use private_chat_app::room::{self, Host, RoomHandle};
-use private_chat_app::secure::{opaque_name, Engine, KeyFile, Saved};
+use private_chat_app::secure::{opaque_name, Engine, KeyFile};
 use private_chat_app::settings::SavedSeat;
 use private_chat_crypto::{InviteSecret, Role};
 use private_chat_protocol::app::{Connection, RoomEvent, Security};
@@ -64,14 +64,7 @@ impl Peer {
     ) -> Result<Self, ClientError> {
         let dir = key_dir();
         let file = KeyFile::new(&dir, &session.room_id).unwrap();
-        file.save(&Saved {
-            role,
-            secret,
-            keys: None,
-            exchange: 0,
-            counter: 0,
-        })
-        .unwrap();
+        file.keep(role, secret).unwrap();
         let engine = Engine::load(file, &session.member_id, name).unwrap();
         let (tx, events) = mpsc::unbounded_channel();
         let room = room::open(

@@ -2,6 +2,9 @@
 
 /// The server is shutting down; reconnect later (RFC 6455 "going away").
 pub const GOING_AWAY: u16 = 1001;
+/// The server is restarting or draining: reconnect, to it or another
+/// instance, with backoff (RFC 6455 "service restart").
+pub const SERVICE_RESTART: u16 = 1012;
 /// The client broke the WebSocket protocol (RFC 6455 "protocol error").
 pub const PROTOCOL_ERROR: u16 = 1002;
 /// A text frame was not valid UTF-8 (RFC 6455 "invalid frame payload data").

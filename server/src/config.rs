@@ -66,6 +66,10 @@ pub struct Config {
     /// Seconds a request's body may take to arrive.
     #[arg(long, env = "PRIVATE_CHAT_BODY_TIMEOUT_SECS", default_value_t = limits::BODY_TIMEOUT_SECS)]
     pub body_timeout_secs: u64,
+    /// On SIGTERM, seconds `/readyz` answers 503 before the server stops
+    /// accepting and tells its sockets to reconnect elsewhere.
+    #[arg(long, env = "PRIVATE_CHAT_DRAIN_GRACE_SECS", default_value_t = 5)]
+    pub drain_grace_secs: u64,
     /// Serve HTTPS and WSS with this certificate chain (PEM); needs --tls-key.
     #[arg(long, env = "PRIVATE_CHAT_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -96,6 +100,7 @@ impl Default for Config {
             max_connections_per_address: limits::MAX_CONNECTIONS_PER_ADDRESS,
             header_timeout_secs: limits::HEADER_TIMEOUT_SECS,
             body_timeout_secs: limits::BODY_TIMEOUT_SECS,
+            drain_grace_secs: 5,
             tls_cert: None,
             tls_key: None,
             log_json: false,

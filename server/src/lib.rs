@@ -16,6 +16,7 @@
 //!   answer, and under `http::ws` the realtime socket with its close codes.
 //! - [`token`]: bearer tokens and their digests.
 //! - `tls`: serving HTTPS/WSS from certificate files.
+//! - [`metrics`]: Prometheus counters, gauges and the store latency histogram.
 //! - [`config`]: flags and environment; [`state`]: what every handler shares.
 //! - [`guard`]: per-address rates and the caps on rooms and connections.
 //! - `server`: binding and graceful shutdown; `serve`: the accept loop
@@ -25,6 +26,7 @@ pub mod config;
 pub mod error;
 pub mod guard;
 pub mod http;
+pub mod metrics;
 pub mod room;
 mod serve;
 mod server;

@@ -1,5 +1,7 @@
 //! `private-chat-server`: the room server, standalone.
 
+use std::time::Duration;
+
 use clap::Parser;
 use private_chat_server::Config;
 use tracing_subscriber::EnvFilter;
@@ -7,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();
+    let config_grace = config.drain_grace_secs;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     if config.log_json {
         tracing_subscriber::fmt()
@@ -28,13 +31,34 @@ async fn main() -> std::process::ExitCode {
         server.url(),
         server.backend()
     );
-    let _ = tokio::signal::ctrl_c().await;
-    tracing::info!("shutting down");
-    match server.shutdown().await {
+    // SIGTERM (an orchestrator stopping the instance) drains: not ready for
+    // a grace period, then stop. Ctrl-C (a person) stops at once.
+    let grace = Duration::from_secs(config_grace);
+    let stopped = tokio::select! {
+        _ = tokio::signal::ctrl_c() => {
+            tracing::info!("shutting down");
+            server.shutdown().await
+        }
+        _ = terminated() => server.drain(grace).await,
+    };
+    match stopped {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("server error: {e}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Resolves on SIGTERM (never elsewhere than Unix).
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            term.recv().await;
+            return;
+        }
+    }
+    std::future::pending::<()>().await
 }

@@ -176,6 +176,7 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 /// What the client had sent is read and dropped first, so closing does not
 /// reset the connection before the answer is read.
 async fn refuse<I: AsyncRead + AsyncWrite + Unpin>(mut io: I, e: Error) {
+    crate::metrics::error(e.code);
     let status = hyper::StatusCode::from_u16(e.code.status())
         .unwrap_or(hyper::StatusCode::SERVICE_UNAVAILABLE);
     let body = serde_json::to_string(&ErrorBody {

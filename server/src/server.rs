@@ -1,6 +1,7 @@
 //! Binding, serving and graceful shutdown, for the binary and for embedders.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::config::Config;
 use crate::guard::Guard;
 use crate::serve::Serve;
 use crate::state::AppState;
+use crate::store::measured::Measured;
 use crate::store::memory::MemoryStore;
 use crate::store::redis::RedisStore;
 use crate::store::{Store, StoreError};
@@ -52,6 +54,7 @@ pub struct RunningServer {
     tls: bool,
     backend: &'static str,
     shutdown: watch::Sender<bool>,
+    draining: Arc<AtomicBool>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
@@ -72,8 +75,19 @@ impl RunningServer {
         self.backend
     }
 
-    /// Closes every socket with "going away", finishes open requests, stops.
+    /// Drains: `/readyz` answers 503 for `grace` (so a load balancer sends
+    /// new clients elsewhere), then the server stops as [`Self::shutdown`].
+    pub async fn drain(self, grace: Duration) -> std::io::Result<()> {
+        self.draining.store(true, Ordering::Relaxed);
+        tracing::info!(grace_secs = grace.as_secs_f64(), "draining");
+        tokio::time::sleep(grace).await;
+        self.shutdown().await
+    }
+
+    /// Stops accepting, tells every socket to reconnect elsewhere (1012),
+    /// finishes open requests and in-flight writes, stops.
     pub async fn shutdown(self) -> std::io::Result<()> {
+        self.draining.store(true, Ordering::Relaxed);
         let _ = self.shutdown.send(true);
         self.task
             .await
@@ -117,7 +131,11 @@ pub async fn start_with_store(
     let served = tls.is_some();
     let header_timeout = Duration::from_secs(config.header_timeout_secs);
     let body_timeout = Duration::from_secs(config.body_timeout_secs);
+    let draining = Arc::new(AtomicBool::new(false));
+    let store: Arc<dyn Store> = Arc::new(Measured(store));
+    crate::metrics::install();
     let state = AppState {
+        draining: draining.clone(),
         store,
         config: Arc::new(config),
         guard: guard.clone(),
@@ -139,6 +157,7 @@ pub async fn start_with_store(
         tls: served,
         backend,
         shutdown,
+        draining,
         task,
     })
 }

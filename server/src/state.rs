@@ -1,5 +1,6 @@
 //! What every handler shares.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use tokio::sync::watch;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub guard: Arc<Guard>,
     /// Turns `true` when the server shuts down, so sockets can say goodbye.
     pub shutdown: watch::Receiver<bool>,
+    /// Set when the instance drains before stopping: `/readyz` says 503.
+    pub draining: Arc<AtomicBool>,
     /// Every open socket's session, so shutdown can wait for their goodbyes
     /// (axum's graceful shutdown does not wait for upgraded connections).
     pub sockets: TaskTracker,

@@ -81,7 +81,7 @@ async fn serves_and_says_goodbye_on_ctrl_c() {
     })
     .await
     .expect("the socket is closed on shutdown");
-    assert_eq!(close, Some(1001), "going away");
+    assert_eq!(close, Some(1012), "reconnect elsewhere");
     let deadline = Instant::now() + Duration::from_secs(5);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -94,6 +94,141 @@ async fn serves_and_says_goodbye_on_ctrl_c() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "graceful exit: {status}");
+}
+
+/// SIGTERM drains: `/readyz` turns 503 at once while `/healthz` and open
+/// sockets go on for the grace period; then every socket is told to
+/// reconnect elsewhere (1012) and the process exits cleanly. `/metrics`
+/// counts what happened, with no room id in it.
+#[tokio::test]
+async fn sigterm_drains_and_metrics_count() {
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--drain-grace-secs",
+            "2",
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while http.get(format!("{base}/readyz")).send().await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the binary did not start serving"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = |path: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            http.get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status("/readyz").await, 200);
+    let created: serde_json::Value = http
+        .post(format!("{base}/api/rooms"))
+        .json(&serde_json::json!({"name": "a"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let room_id = created["room_id"].as_str().unwrap().to_owned();
+    let token = created["token"].as_str().unwrap().to_owned();
+    let sent = http
+        .post(format!("{base}/api/rooms/{room_id}/messages"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"body": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201);
+    assert_eq!(status("/api/rooms/not-a-room/messages").await, 400);
+    let mut req = format!("ws://127.0.0.1:{port}/api/rooms/{room_id}/ws")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    assert!(matches!(ws.next().await, Some(Ok(Message::Text(_)))));
+
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "private_chat_rooms_created_total 1",
+        "private_chat_messages_total 1",
+        "private_chat_errors_total{code=\"invalid_room_id\"} 1",
+        "private_chat_sockets_open 1",
+        "private_chat_rooms_live 1",
+        "private_chat_draining 0",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from:\n{metrics}");
+    }
+    assert!(
+        metrics.contains("private_chat_store_seconds_bucket{op=\"append_message\""),
+        "{metrics}"
+    );
+    assert!(!metrics.contains(&room_id), "a room id in the metrics");
+
+    // SAFETY: signalling our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let started = Instant::now();
+    while status("/readyz").await != 503 {
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "/readyz did not turn 503"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(status("/healthz").await, 200, "alive while draining");
+    let close = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("the socket is closed after the grace period");
+    assert_eq!(close, Some(1012), "reconnect elsewhere");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "closed before the grace period"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let exit = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the binary did not exit after draining"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "graceful exit: {exit}");
 }
 
 #[test]

@@ -64,6 +64,11 @@ impl Connections {
         })
     }
 
+    /// Open connections in all.
+    pub fn total(&self) -> usize {
+        self.open().total
+    }
+
     /// Open connections in all, and from the address of `ip`.
     pub fn counts(&self, ip: IpAddr) -> (usize, usize) {
         let open = self.open();

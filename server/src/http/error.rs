@@ -14,6 +14,7 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        crate::metrics::error(self.code);
         let retry_after = self.retry_after.map(retry_after_secs);
         let body = ErrorBody {
             error: self.code,

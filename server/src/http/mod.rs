@@ -22,6 +22,8 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::health))
+        .route("/readyz", get(health::ready))
+        .route("/metrics", get(health::metrics))
         .route("/api/rooms", post(rooms::create))
         .route(
             "/api/rooms/{room_id}",

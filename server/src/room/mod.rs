@@ -70,6 +70,7 @@ pub async fn create(
         }
     };
     tracing::info!(%room_id, ttl_secs = ttl.as_secs(), "room created");
+    metrics::counter!(crate::metrics::ROOMS_CREATED).increment(1);
     Ok(session(room_id, record, token, expires_in))
 }
 
@@ -150,10 +151,12 @@ impl Member {
         validate::nonce(nonce)?;
         validate::body(body)?;
         let max = state.config.max_messages_per_room;
-        Ok(state
+        let message = state
             .store
             .append_message(self.room_id, &self.record, body, nonce, max)
-            .await?)
+            .await?;
+        metrics::counter!(crate::metrics::MESSAGES).increment(1);
+        Ok(message)
     }
 
     /// Tells the other member's sockets that this one is typing.
@@ -172,6 +175,7 @@ impl Member {
             .await?;
         state.guard.rooms.release(self.room_id);
         tracing::info!(room_id = %self.room_id, "room destroyed");
+        metrics::counter!(crate::metrics::ROOMS_DESTROYED).increment(1);
         Ok(())
     }
 }

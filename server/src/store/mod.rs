@@ -10,6 +10,7 @@
 //! message under the room's limit, destroy a room and announce it) is one
 //! call here, so neither backend can interleave half of it.
 
+pub mod measured;
 pub mod memory;
 pub mod redis;
 

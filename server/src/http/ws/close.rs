@@ -17,7 +17,7 @@ impl Close {
     pub const DESTROYED: Self = Self::new(close::ROOM_DESTROYED, "room destroyed");
     pub const EXPIRED: Self = Self::new(close::ROOM_EXPIRED, "room expired");
     pub const GONE: Self = Self::new(close::ROOM_GONE, "room gone");
-    pub const SHUTDOWN: Self = Self::new(close::GOING_AWAY, "server shutting down");
+    pub const SHUTDOWN: Self = Self::new(close::SERVICE_RESTART, "server draining; reconnect");
     pub const SILENT: Self = Self::new(close::GOING_AWAY, "no answer to pings");
     pub const LAGGED: Self = Self::new(
         close::TRY_AGAIN_LATER,

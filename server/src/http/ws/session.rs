@@ -96,6 +96,7 @@ impl Session<'_> {
     /// Answers a refused frame: an `error` frame, or the end of the socket
     /// when the refusal means the room is gone.
     async fn refuse(&self, e: Error, nonce: Option<String>) -> Result<(), End> {
+        crate::metrics::error(e.code);
         if let Some(close) = Close::for_frame_error(&e) {
             return Err(Some(close));
         }

@@ -14,16 +14,13 @@ mod support;
 
 use support::free_port;
 
-#[tokio::test]
-async fn serves_and_says_goodbye_on_ctrl_c() {
+/// Starts the binary on a free port with `args` and waits until it serves;
+/// the child, its port and its base URL.
+async fn serving(args: &[&str]) -> (std::process::Child, u16, String) {
     let port = free_port();
-    let mut child = Command::new(BIN)
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--default-ttl-secs",
-            "120",
-        ])
+    let child = Command::new(BIN)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -38,6 +35,13 @@ async fn serves_and_says_goodbye_on_ctrl_c() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    (child, port, base)
+}
+
+#[tokio::test]
+async fn serves_and_says_goodbye_on_ctrl_c() {
+    let (mut child, port, base) = serving(&["--default-ttl-secs", "120"]).await;
+    let http = reqwest::Client::new();
     let created: serde_json::Value = http
         .post(format!("{base}/api/rooms"))
         .json(&serde_json::json!({"name": "a"}))
@@ -102,28 +106,8 @@ async fn serves_and_says_goodbye_on_ctrl_c() {
 /// counts what happened, with no room id in it.
 #[tokio::test]
 async fn sigterm_drains_and_metrics_count() {
-    let port = free_port();
-    let mut child = Command::new(BIN)
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--drain-grace-secs",
-            "2",
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let (mut child, port, base) = serving(&["--drain-grace-secs", "2"]).await;
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while http.get(format!("{base}/readyz")).send().await.is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the binary did not start serving"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let status = |path: &'static str| {
         let (http, base) = (http.clone(), base.clone());
         async move {

@@ -68,6 +68,11 @@ pub struct Message {
 #[serde(deny_unknown_fields)]
 pub struct SendMessageRequest {
     pub body: String,
+    /// Optional, at most 64 bytes: names this send, so that sending it
+    /// again (after a lost answer) returns the stored message instead of
+    /// storing a second copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
 }
 
 /// `GET /api/rooms/{room_id}/messages`.

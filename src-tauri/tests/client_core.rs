@@ -71,6 +71,7 @@ async fn store_message(store: &MemoryStore, room_id: &str, seat: usize, body: &s
         .append_message(room_id, &author, body, None, 100)
         .await
         .unwrap()
+        .message
 }
 
 async fn until(

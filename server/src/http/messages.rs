@@ -30,12 +30,19 @@ pub async fn list(
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
-/// `POST /api/rooms/{room_id}/messages`: stored, then delivered to every socket.
+/// `POST /api/rooms/{room_id}/messages`: stored, then delivered to every
+/// socket (201); a retry of a send with the same nonce answers the stored
+/// message (200) and stores nothing.
 pub async fn send(
     State(state): State<AppState>,
     member: Member,
     JsonBody(req): JsonBody<SendMessageRequest>,
 ) -> Result<(StatusCode, Json<Message>), Error> {
-    let message = member.send(&state, &req.body, None).await?;
-    Ok((StatusCode::CREATED, Json(message)))
+    let appended = member.send(&state, &req.body, req.nonce.as_deref()).await?;
+    let status = if appended.retry {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(appended.message)))
 }

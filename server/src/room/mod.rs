@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::error::Error;
 use crate::state::AppState;
-use crate::store::{MemberRecord, RoomSignal, RoomSnapshot};
+use crate::store::{Appended, MemberRecord, RoomSignal, RoomSnapshot};
 use crate::token;
 
 /// A member of a room, proven by the bearer token of their seat.
@@ -141,22 +141,25 @@ impl Member {
     }
 
     /// Stores a message and announces it to every socket of the room, with
-    /// the sender's `nonce` so it can match its draft.
+    /// the sender's `nonce` so it can match its draft; a nonce this member
+    /// used before makes it a retry (see [`Appended`]).
     pub async fn send(
         &self,
         state: &AppState,
         body: &str,
         nonce: Option<&str>,
-    ) -> Result<Message, Error> {
+    ) -> Result<Appended, Error> {
         validate::nonce(nonce)?;
         validate::body(body)?;
         let max = state.config.max_messages_per_room;
-        let message = state
+        let appended = state
             .store
             .append_message(self.room_id, &self.record, body, nonce, max)
             .await?;
-        metrics::counter!(crate::metrics::MESSAGES).increment(1);
-        Ok(message)
+        if !appended.retry {
+            metrics::counter!(crate::metrics::MESSAGES).increment(1);
+        }
+        Ok(appended)
     }
 
     /// Tells the other member's sockets that this one is typing.

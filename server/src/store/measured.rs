@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use private_chat_protocol::Message;
 use uuid::Uuid;
 
-use super::{MemberRecord, RoomSignal, RoomSnapshot, Store, StoreError, Subscription};
+use super::{Appended, MemberRecord, RoomSignal, RoomSnapshot, Store, StoreError, Subscription};
 use crate::metrics;
 
 pub struct Measured(pub Arc<dyn Store>);
@@ -59,7 +59,7 @@ impl Store for Measured {
         body: &str,
         nonce: Option<&str>,
         max_messages: usize,
-    ) -> Result<Message, StoreError> {
+    ) -> Result<Appended, StoreError> {
         let call = self
             .0
             .append_message(room_id, author, body, nonce, max_messages);

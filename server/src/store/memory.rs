@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::{
-    MemberRecord, RoomSignal, RoomSnapshot, SignalRef, Store, StoreError, Subscription,
+    Appended, MemberRecord, RoomSignal, RoomSnapshot, SignalRef, Store, StoreError, Subscription,
     SIGNAL_BUFFER,
 };
 
@@ -25,6 +25,8 @@ struct Room {
     online: Vec<usize>,
     /// Shared, so a page is copied after the store's lock is released.
     messages: Vec<Arc<Message>>,
+    /// `<member_id>:<nonce>` of each sent message with a nonce, to its id.
+    nonces: HashMap<String, u64>,
     deadline: Instant,
     signals: broadcast::Sender<SignalRef>,
     expiry: AbortHandle,
@@ -138,6 +140,7 @@ impl Store for MemoryStore {
                 members: vec![creator.clone()],
                 online: vec![0],
                 messages: Vec::new(),
+                nonces: HashMap::new(),
                 deadline,
                 signals: broadcast::channel(SIGNAL_BUFFER).0,
                 expiry: timer.abort_handle(),
@@ -179,8 +182,18 @@ impl Store for MemoryStore {
         body: &str,
         nonce: Option<&str>,
         max_messages: usize,
-    ) -> Result<Message, StoreError> {
+    ) -> Result<Appended, StoreError> {
         self.with_room(room_id, |room| {
+            // A retried send (same member, same nonce) gets the stored message.
+            let key = nonce
+                .filter(|n| !n.is_empty())
+                .map(|n| format!("{}:{n}", author.member_id));
+            if let Some(id) = key.as_ref().and_then(|k| room.nonces.get(k)) {
+                return Ok(Appended {
+                    message: (*room.messages[*id as usize - 1]).clone(),
+                    retry: true,
+                });
+            }
             if room.messages.len() >= max_messages {
                 return Err(StoreError::MessageLimit);
             }
@@ -192,11 +205,17 @@ impl Store for MemoryStore {
                 sent_at_ms: now_ms(),
             };
             room.messages.push(Arc::new(message.clone()));
+            if let Some(key) = key {
+                room.nonces.insert(key, message.id);
+            }
             room.announce(RoomSignal::Message {
                 message: message.clone(),
                 nonce: nonce.map(str::to_owned),
             });
-            Ok(message)
+            Ok(Appended {
+                message,
+                retry: false,
+            })
         })
     }
 

@@ -63,6 +63,22 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+/// What an append did: the message, and whether it was a retry of one
+/// stored before (same member, same nonce).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub message: Message,
+    pub retry: bool,
+}
+
+impl std::ops::Deref for Appended {
+    type Target = Message;
+
+    fn deref(&self) -> &Message {
+        &self.message
+    }
+}
+
 /// A live feed of one room's signals on this instance.
 ///
 /// Dropping it releases whatever the backend holds for it (the Redis backend
@@ -110,7 +126,9 @@ pub trait Store: Send + Sync + 'static {
     /// Reads a room.
     async fn room(&self, room_id: Uuid) -> Result<RoomSnapshot, StoreError>;
 
-    /// Stores a message under the room's limit and announces it with `nonce`.
+    /// Stores a message under the room's limit and announces it with `nonce`;
+    /// a `nonce` this member used before makes it a retry, answered with the
+    /// stored message and neither stored nor announced again.
     async fn append_message(
         &self,
         room_id: Uuid,
@@ -118,7 +136,7 @@ pub trait Store: Send + Sync + 'static {
         body: &str,
         nonce: Option<&str>,
         max_messages: usize,
-    ) -> Result<Message, StoreError>;
+    ) -> Result<Appended, StoreError>;
 
     /// At most `limit` messages with an id above `after` (from the first
     /// when `None`), oldest first.

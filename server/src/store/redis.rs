@@ -8,9 +8,11 @@
 //!   socket's lease: its deadline in ms of the Redis clock, renewed while it
 //!   lives; a lease whose release was lost lapses, see `scripts/connect.lua`).
 //! - `privchat:{<room_id>}:messages`: list of message JSON, oldest first.
+//! - `privchat:{<room_id>}:nonces`: hash `<member_id>:<nonce>` = message id,
+//!   so a retried send gets its stored message back instead of a second copy.
 //!
-//! Both keys expire at the room's deadline: the hash from creation, the list
-//! from its first message on (each append copies the hash's PTTL).
+//! Every key expires at the room's deadline: the hash from creation, the
+//! others from their first write on (each append copies the hash's PTTL).
 //!
 //! # Realtime
 //! Signals go over the channel `privchat:{<room_id>}:events`. Each instance
@@ -31,7 +33,7 @@ use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use super::{
-    MemberRecord, RoomSignal, RoomSnapshot, SignalRef, Store, StoreError, Subscription,
+    Appended, MemberRecord, RoomSignal, RoomSnapshot, SignalRef, Store, StoreError, Subscription,
     SIGNAL_BUFFER,
 };
 
@@ -41,6 +43,12 @@ fn room_key(room_id: Uuid) -> String {
 
 fn messages_key(room_id: Uuid) -> String {
     format!("privchat:{{{room_id}}}:messages")
+}
+
+/// Which nonce each member's sent messages carried: `<member_id>:<nonce>` =
+/// message id, so a retried send is answered, not stored twice.
+fn nonces_key(room_id: Uuid) -> String {
+    format!("privchat:{{{room_id}}}:nonces")
 }
 
 fn channel(room_id: Uuid) -> String {
@@ -53,6 +61,14 @@ fn unavailable(e: redis::RedisError) -> StoreError {
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("unexpected data in redis: {e}"))
+}
+
+/// The nonce hash's field of a send, or `""` when it has no (or an empty) nonce.
+fn nonce_field(member_id: &str, nonce: Option<&str>) -> String {
+    match nonce {
+        Some(n) if !n.is_empty() => format!("{member_id}:{n}"),
+        _ => String::new(),
+    }
 }
 
 /// A script's answer: -1 means the room is gone.
@@ -455,7 +471,7 @@ impl Store for RedisStore {
         body: &str,
         nonce: Option<&str>,
         max_messages: usize,
-    ) -> Result<Message, StoreError> {
+    ) -> Result<Appended, StoreError> {
         let nonce_member = nonce
             .map(|n| format!(",\"nonce\":{}", json_string(n)))
             .unwrap_or_default();
@@ -464,19 +480,29 @@ impl Store for RedisStore {
             .append
             .key(room_key(room_id))
             .key(messages_key(room_id))
+            .key(nonces_key(room_id))
             .arg(json_string(&author.member_id))
             .arg(json_string(&author.name))
             .arg(json_string(body))
             .arg(max_messages)
             .arg(channel(room_id))
             .arg(nonce_member)
+            .arg(nonce_field(&author.member_id, nonce))
             .invoke_async(&mut self.conn.clone())
             .await
             .map_err(unavailable)?;
         match reply {
             Value::Int(-1) => Err(StoreError::NotFound),
             Value::Int(-2) => Err(StoreError::MessageLimit),
-            Value::BulkString(raw) => parse_message(&raw),
+            Value::Array(items) => match items.as_slice() {
+                [Value::BulkString(raw), Value::Int(retry)] => Ok(Appended {
+                    message: parse_message(raw)?,
+                    retry: *retry == 1,
+                }),
+                _ => Err(StoreError::Unavailable(format!(
+                    "unexpected reply {items:?}"
+                ))),
+            },
             other => Err(StoreError::Unavailable(format!(
                 "unexpected reply {other:?}"
             ))),
@@ -509,6 +535,7 @@ impl Store for RedisStore {
             .destroy
             .key(room_key(room_id))
             .key(messages_key(room_id))
+            .key(nonces_key(room_id))
             .arg(channel(room_id))
             .arg(signal.to_json())
             .invoke_async(&mut self.conn.clone())

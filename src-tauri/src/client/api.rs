@@ -273,7 +273,10 @@ impl Api {
         token: &str,
         body: &str,
     ) -> Result<Message, ClientError> {
-        let body = SendMessageRequest { body: body.into() };
+        let body = SendMessageRequest {
+            body: body.into(),
+            nonce: None,
+        };
         self.expect(
             Method::POST,
             &format!("/api/rooms/{room_id}/messages"),

@@ -47,6 +47,7 @@ on_both_backends!(
     size_limits_are_inclusive,
     health_names_the_backend,
     destroy_right_after_a_join_is_still_a_destroy,
+    a_retried_send_is_answered_not_stored_twice,
 );
 
 fn assert_error(got: &(StatusCode, Value), status: u16, code: &str) {
@@ -872,4 +873,43 @@ async fn destroy_right_after_a_join_is_still_a_destroy(backend: Backend) {
         assert_eq!(sa.next_of("destroyed").await["by"], b.member_id);
         assert_eq!(sa.close_code().await, Some(4000));
     }
+}
+
+/// A send repeated with its nonce (its answer was lost) gets the stored
+/// message: over HTTP 200 instead of 201, over the socket a `message` frame
+/// to the sender alone; the other member sees it once, history holds it once.
+async fn a_retried_send_is_answered_not_stored_twice(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let api = server.api();
+    let (a, b) = pair(&api).await;
+    let mut heard = api.socket(&b).await;
+    let path = format!("/api/rooms/{}/messages", a.room_id);
+    let body = json!({"body": "once", "nonce": "h-1"});
+    let first = api
+        .call(Method::POST, &path, Some(&a.token), Some(body.clone()))
+        .await;
+    assert_eq!(first.0, StatusCode::CREATED, "{}", first.1);
+    let again = api
+        .call(Method::POST, &path, Some(&a.token), Some(body))
+        .await;
+    assert_eq!(again.0, StatusCode::OK, "{}", again.1);
+    assert_eq!(again.1, first.1);
+    assert_eq!(
+        heard.next_of("message").await["message"]["id"],
+        first.1["id"]
+    );
+
+    let mut mine = api.socket(&a).await;
+    for _ in 0..2 {
+        mine.send_json(json!({"type": "send", "body": "twice?", "nonce": "w-1"}))
+            .await;
+        let echo = mine.next_of("message").await;
+        assert_eq!(
+            (echo["message"]["id"].as_u64(), echo["nonce"].as_str()),
+            (Some(2), Some("w-1"))
+        );
+    }
+    assert_eq!(heard.next_of("message").await["message"]["id"], 2);
+    heard.assert_no("message", Duration::from_millis(300)).await;
+    assert_eq!(api.bodies(&a).await, ["once", "twice?"]);
 }

@@ -29,6 +29,7 @@ conformance!(
     socket_counts_respect_the_limit,
     every_operation_signals_listeners,
     destroy_removes_everything,
+    a_retried_send_is_stored_once,
     expiry_removes_everything,
 );
 
@@ -111,7 +112,7 @@ async fn messages_get_sequential_ids_and_respect_the_limit<S: Store>(store: Arc<
         let author = if i % 2 == 0 { member("b") } else { member("a") };
         let body = format!("m{i} \"quoted\" \\ \u{1F642} {{}}");
         let m = store
-            .append_message(room, &author, &body, Some("n"), 4)
+            .append_message(room, &author, &body, Some(&format!("n{i}")), 4)
             .await
             .unwrap();
         assert_eq!(
@@ -230,7 +231,7 @@ async fn every_operation_signals_listeners<S: Store>(store: Arc<S>) {
     assert_eq!(
         next(&mut sub).await,
         RoomSignal::Message {
-            message: m,
+            message: m.message,
             nonce: Some("n-7".into())
         }
     );
@@ -248,13 +249,67 @@ async fn every_operation_signals_listeners<S: Store>(store: Arc<S>) {
     );
 }
 
+/// A send retried with the same nonce (its answer was lost) gets the stored
+/// message back: not stored, counted or announced twice.
+async fn a_retried_send_is_stored_once<S: Store>(store: Arc<S>) {
+    let room = Uuid::new_v4();
+    store.create_room(room, &member("a"), TTL).await.unwrap();
+    store.join_room(room, &member("b")).await.unwrap();
+    let mut sub = store.subscribe(room).await.unwrap();
+    let (a, b) = (member("a"), member("b"));
+    let first = store
+        .append_message(room, &a, "hi", Some("n1"), 2)
+        .await
+        .unwrap();
+    assert!(matches!(next(&mut sub).await, RoomSignal::Message { .. }));
+    let again = store
+        .append_message(room, &a, "hi", Some("n1"), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.message, first.message,
+        "the retry answers the stored message"
+    );
+    assert!(again.retry && !first.retry);
+    // The same nonce from the other member, and sends without a nonce, are new.
+    let theirs = store
+        .append_message(room, &b, "yo", Some("n1"), 2)
+        .await
+        .unwrap();
+    assert_eq!(theirs.id, 2);
+    assert_eq!(
+        store
+            .append_message(room, &a, "x", None, 2)
+            .await
+            .unwrap_err(),
+        StoreError::MessageLimit
+    );
+    // At the limit a retry still gets its message, not a refusal.
+    assert_eq!(
+        store
+            .append_message(room, &a, "hi", Some("n1"), 2)
+            .await
+            .unwrap()
+            .message,
+        first.message
+    );
+    assert_eq!(store.messages(room, None, 100).await.unwrap().len(), 2);
+    assert!(matches!(next(&mut sub).await, RoomSignal::Message { message, .. } if message.id == 2));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), sub.recv())
+            .await
+            .is_err(),
+        "a retry was announced again"
+    );
+}
+
 async fn destroy_removes_everything<S: Store>(store: Arc<S>) {
     let room = Uuid::new_v4();
     store.create_room(room, &member("a"), TTL).await.unwrap();
     store.join_room(room, &member("b")).await.unwrap();
     store.connect(room, "a", "s1", 4).await.unwrap();
     store
-        .append_message(room, &member("a"), "x", None, 10)
+        .append_message(room, &member("a"), "x", Some("n1"), 10)
         .await
         .unwrap();
     store.destroy(room, "a").await.unwrap();

@@ -287,6 +287,14 @@ impl Session<'_> {
                     }
                 }
                 match self.member.send(self.state, &body, nonce.as_deref()).await {
+                    // A retry is not announced again: answer this socket alone.
+                    Ok(appended) if appended.retry => self
+                        .emit(&ServerEvent::Message {
+                            message: appended.message,
+                            nonce,
+                        })
+                        .await
+                        .map_err(gone),
                     Ok(_) => Ok(()),
                     Err(e) => self.refuse(e, nonce).await,
                 }

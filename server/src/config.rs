@@ -19,9 +19,13 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "PRIVATE_CHAT_LISTEN", default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
-    /// Redis URL (redis://host:port/db). Absent: the in-memory store.
+    /// Redis URL (redis://host:port/db), or several separated by commas: the
+    /// seed nodes of a Redis Cluster. Absent: the in-memory store.
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Treat a single --redis-url as a Redis Cluster seed.
+    #[arg(long, env = "PRIVATE_CHAT_REDIS_CLUSTER")]
+    pub redis_cluster: bool,
     /// Room lifetime when the creator asks for none.
     #[arg(long, env = "PRIVATE_CHAT_DEFAULT_TTL_SECS", default_value_t = limits::DEFAULT_TTL_SECS)]
     pub default_ttl_secs: u64,
@@ -86,6 +90,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             redis_url: None,
+            redis_cluster: false,
             default_ttl_secs: limits::DEFAULT_TTL_SECS,
             min_ttl_secs: limits::MIN_TTL_SECS,
             max_ttl_secs: limits::MAX_TTL_SECS,
@@ -130,6 +135,9 @@ impl Config {
         }
         if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 {
             return Err("header and body timeouts must be at least 1 second".into());
+        }
+        if let Some(urls) = &self.redis_url {
+            crate::store::redis_conn::Target::parse(urls, self.redis_cluster)?;
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return Err("--tls-cert and --tls-key go together".into());

@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::store::measured::Measured;
 use crate::store::memory::MemoryStore;
 use crate::store::redis::RedisStore;
+use crate::store::redis_conn::Target;
 use crate::store::{Store, StoreError};
 use crate::tls;
 
@@ -43,7 +44,10 @@ pub enum StartError {
 /// The store the configuration asks for: Redis when a URL is given, else memory.
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     Ok(match &config.redis_url {
-        Some(url) => Arc::new(RedisStore::connect(url).await?),
+        Some(urls) => {
+            let target = Target::parse(urls, config.redis_cluster).map_err(StartError::Config)?;
+            Arc::new(RedisStore::open(&target).await?)
+        }
         None => Arc::new(MemoryStore::new()),
     })
 }

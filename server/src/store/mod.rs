@@ -13,6 +13,7 @@
 pub mod measured;
 pub mod memory;
 pub mod redis;
+pub mod redis_conn;
 
 /// How often an open socket renews its count's lease (well inside
 /// [`redis::SOCKET_LEASE`]).

@@ -27,11 +27,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use private_chat_protocol::Message;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
+use redis::aio::PubSubSink;
 use redis::{Script, Value};
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
+use super::redis_conn::{RedisConn, Target};
 use super::{
     Appended, MemberRecord, RoomSignal, RoomSnapshot, SignalRef, Store, StoreError, Subscription,
     SIGNAL_BUFFER,
@@ -190,7 +191,7 @@ impl Drop for Unsubscriber {
 /// Rooms in Redis. Cheap to clone.
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: RedisConn,
     scripts: Arc<Scripts>,
     fanout: Arc<Fanout>,
     socket_lease: Duration,
@@ -208,14 +209,19 @@ impl RedisStore {
     /// Connects (failing fast when Redis is not there at start-up) and starts
     /// the pub/sub task; afterwards both survive Redis restarts.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
-        // A Redis that stops answering (frozen, or cut off without a reset)
-        // must turn into 503s, not requests that hang.
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(REDIS_TIMEOUT))
-            .set_connection_timeout(Some(REDIS_TIMEOUT));
-        let conn = ConnectionManager::new_with_config(client.clone(), config)
-            .await
+        Self::open(&Target::Single(url.to_owned())).await
+    }
+
+    /// [`Self::connect`] to one server or to a Redis Cluster. In a cluster
+    /// the pub/sub connection goes to one seed node (classic `PUBLISH` reaches
+    /// every node) and moves to the next seed when it is lost.
+    pub async fn open(target: &Target) -> Result<Self, StoreError> {
+        let conn = RedisConn::open(target).await.map_err(unavailable)?;
+        let clients = target
+            .urls()
+            .iter()
+            .map(|url| redis::Client::open(url.as_str()))
+            .collect::<Result<Vec<_>, _>>()
             .map_err(unavailable)?;
         let fanout = Arc::new(Fanout {
             listeners: Mutex::default(),
@@ -223,7 +229,7 @@ impl RedisStore {
             connected: watch::channel(false).0,
         });
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(pubsub_task(client, Arc::downgrade(&fanout), ready_tx));
+        tokio::spawn(pubsub_task(clients, Arc::downgrade(&fanout), ready_tx));
         ready_rx
             .await
             .map_err(|_| StoreError::Unavailable("pub/sub task ended".into()))?
@@ -246,39 +252,52 @@ impl RedisStore {
 
     /// Every key that mentions the room, by `SCAN`: lets tests prove that
     /// nothing is left behind.
+    ///
+    /// In a cluster the scan runs on the master of the room's slot, where
+    /// every key of the room lives.
     pub async fn keys_of(&self, room_id: Uuid) -> Result<Vec<String>, StoreError> {
         let mut conn = self.conn.clone();
-        let mut iter: redis::AsyncIter<String> = redis::cmd("SCAN")
-            .cursor_arg(0)
-            .arg("MATCH")
-            .arg(format!("*{room_id}*"))
-            .arg("COUNT")
-            .arg(1000)
-            .clone()
-            .iter_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
         let mut keys = Vec::new();
-        while let Some(key) = iter.next_item().await {
-            keys.push(key.map_err(unavailable)?);
+        let mut cursor = 0u64;
+        loop {
+            let mut scan = redis::cmd("SCAN");
+            scan.arg(cursor)
+                .arg("MATCH")
+                .arg(format!("*{room_id}*"))
+                .arg("COUNT")
+                .arg(1000);
+            let reply = conn
+                .on_master_of(&room_key(room_id), scan)
+                .await
+                .map_err(unavailable)?;
+            let (next, found): (u64, Vec<String>) =
+                redis::from_redis_value(reply).map_err(corrupt)?;
+            keys.extend(found);
+            if next == 0 {
+                return Ok(keys);
+            }
+            cursor = next;
         }
-        Ok(keys)
     }
 }
 
 /// Holds the instance's pub/sub connection: reads it into [`Fanout`], and
 /// when it drops, reconnects with backoff and subscribes again.
 async fn pubsub_task(
-    client: redis::Client,
+    clients: Vec<redis::Client>,
     fanout: Weak<Fanout>,
     ready: tokio::sync::oneshot::Sender<Result<(), redis::RedisError>>,
 ) {
     let mut ready = Some(ready);
     let mut backoff = Duration::from_millis(100);
+    let mut attempt = 0usize;
     loop {
         let Some(strong) = fanout.upgrade() else {
             return;
         };
+        // Each attempt tries the next seed node.
+        let client = &clients[attempt % clients.len()];
+        attempt += 1;
         match client.get_async_pubsub().await {
             Ok(pubsub) => {
                 let (mut sink, mut stream) = pubsub.split();

@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //! - [`redis`]: spawning and restarting `redis-server`.
+//! - [`cluster`]: a six-node Redis Cluster of `redis-server`s.
 //! - [`server`]: starting the room server on either backend.
 //! - [`client`]: raw HTTP and WebSocket calls.
 //!
@@ -12,6 +13,7 @@
 //! (`tests/e2e`), so these build and run without the app.
 
 pub mod client;
+pub mod cluster;
 pub mod redis;
 pub mod server;
 

@@ -18,13 +18,18 @@ pub struct RedisServer {
 /// `PR_SET_PDEATHSIG` fires when the spawning *thread* ends, and test threads
 /// end after each test.
 fn spawn(port: u16) -> Child {
-    type Request = (u16, mpsc::Sender<std::io::Result<Child>>);
+    spawn_with(port, Vec::new())
+}
+
+/// [`spawn`] with more `redis-server` arguments (cluster nodes use it).
+pub(crate) fn spawn_with(port: u16, extra: Vec<String>) -> Child {
+    type Request = (u16, Vec<String>, mpsc::Sender<std::io::Result<Child>>);
     static SPAWNER: OnceLock<Mutex<mpsc::Sender<Request>>> = OnceLock::new();
     let spawner = SPAWNER.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<Request>();
         std::thread::spawn(move || {
-            for (port, reply) in rx {
-                let _ = reply.send(spawn_here(port));
+            for (port, extra, reply) in rx {
+                let _ = reply.send(spawn_here(port, &extra));
             }
         });
         Mutex::new(tx)
@@ -33,7 +38,7 @@ fn spawn(port: u16) -> Child {
     spawner
         .lock()
         .unwrap()
-        .send((port, reply))
+        .send((port, extra, reply))
         .expect("spawner thread alive");
     answer
         .recv()
@@ -41,7 +46,7 @@ fn spawn(port: u16) -> Child {
         .expect("redis-server must be installed (the test command installs Debian's redis-server)")
 }
 
-fn spawn_here(port: u16) -> std::io::Result<Child> {
+fn spawn_here(port: u16, extra: &[String]) -> std::io::Result<Child> {
     let mut cmd = Command::new("redis-server");
     cmd.args([
         "--port",
@@ -53,6 +58,7 @@ fn spawn_here(port: u16) -> std::io::Result<Child> {
         "--appendonly",
         "no",
     ])
+    .args(extra)
     .stdout(Stdio::null())
     .stderr(Stdio::inherit());
     // SAFETY: prctl is async-signal-safe and touches only this child.
@@ -65,7 +71,7 @@ fn spawn_here(port: u16) -> std::io::Result<Child> {
     cmd.spawn()
 }
 
-fn wait_ready(port: u16) {
+pub(crate) fn wait_ready(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(10);
     let client = ::redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
     while Instant::now() < deadline {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use private_chat_server::store::memory::MemoryStore;
 use private_chat_server::store::redis::RedisStore;
+use private_chat_server::store::redis_conn::Target;
 use private_chat_server::store::Store;
 use private_chat_server::{Config, RunningServer};
 use uuid::Uuid;
@@ -90,6 +91,19 @@ impl TestServer {
             .await
             .expect("connect to the test redis")
             .with_socket_lease(lease);
+        Self::on_redis_store(store, config).await
+    }
+
+    /// On a Redis Cluster, reached through `seeds` (comma-separated URLs).
+    pub async fn on_cluster(seeds: &str, config: Config) -> Self {
+        let target = Target::parse(seeds, true).expect("seed URLs");
+        let store = RedisStore::open(&target)
+            .await
+            .expect("connect to the test cluster");
+        Self::on_redis_store(store, config).await
+    }
+
+    async fn on_redis_store(store: RedisStore, config: Config) -> Self {
         let server = private_chat_server::start_with_store(config, Arc::new(store.clone()))
             .await
             .expect("server starts");

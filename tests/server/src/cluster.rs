@@ -1,0 +1,197 @@
+//! A real Redis Cluster: six `redis-server` nodes (three masters, three
+//! replicas) on free loopback ports, each with its cluster bus on port +
+//! 10000, created by `redis-cli --cluster create` and ready only when every
+//! replica's link to its master is up (`cluster_state:ok` alone is not).
+
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use crate::redis::{spawn_with, wait_ready};
+
+const NODES: usize = 6;
+
+pub struct RedisCluster {
+    nodes: Vec<(u16, Child)>,
+    dir: PathBuf,
+}
+
+/// A port whose cluster bus port (+10000) is free too.
+fn free_pair() -> u16 {
+    loop {
+        let port = crate::free_port();
+        if port <= 55_535 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// `redis-cli -p <port> <args>`, its output trimmed.
+pub fn cli(port: u16, args: &[&str]) -> String {
+    let out = Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("redis-cli is installed with redis-server");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+impl RedisCluster {
+    pub fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!("private-chat-cluster-{}", free_pair()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut nodes = Vec::new();
+        for _ in 0..NODES {
+            let port = free_pair();
+            let conf = dir.join(format!("nodes-{port}.conf"));
+            let args = [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                conf.to_str().unwrap(),
+                "--cluster-node-timeout",
+                "1000",
+                "--dir",
+                dir.to_str().unwrap(),
+            ];
+            nodes.push((
+                port,
+                spawn_with(port, args.iter().map(|a| a.to_string()).collect()),
+            ));
+        }
+        for (port, _) in &nodes {
+            wait_ready(*port);
+        }
+        let cluster = Self { nodes, dir };
+        let addresses: Vec<String> = cluster
+            .ports()
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .output()
+            .unwrap();
+        assert!(
+            created.status.success(),
+            "cluster create failed: {}",
+            String::from_utf8_lossy(&created.stdout)
+        );
+        cluster.wait_ready(Duration::from_secs(30));
+        cluster
+    }
+
+    pub fn ports(&self) -> Vec<u16> {
+        self.nodes.iter().map(|(p, _)| *p).collect()
+    }
+
+    /// Every node as a seed URL, comma-separated (the server's `--redis-url`).
+    pub fn urls(&self) -> String {
+        self.ports()
+            .iter()
+            .map(|p| format!("redis://127.0.0.1:{p}/"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The ports of the nodes that are masters now.
+    pub fn masters(&self) -> Vec<u16> {
+        self.live_ports()
+            .into_iter()
+            .filter(|p| cli(*p, &["ROLE"]).starts_with("master"))
+            .collect()
+    }
+
+    fn live_ports(&self) -> Vec<u16> {
+        self.ports()
+            .into_iter()
+            .filter(|p| cli(*p, &["PING"]) == "PONG")
+            .collect()
+    }
+
+    /// Waits until every live node says `cluster_state:ok` and every replica
+    /// says its link to its master is up.
+    pub fn wait_ready(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let ready = self.live_ports().iter().all(|p| {
+                cli(*p, &["CLUSTER", "INFO"]).contains("cluster_state:ok") && {
+                    let replication = cli(*p, &["INFO", "replication"]);
+                    replication.contains("role:master")
+                        || replication.contains("master_link_status:up")
+                }
+            });
+            if ready {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the cluster did not become ready"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Every key on every live node whose name contains `needle`.
+    pub fn keys_containing(&self, needle: &str) -> Vec<String> {
+        let pattern = format!("*{needle}*");
+        self.live_ports()
+            .iter()
+            .flat_map(|p| {
+                cli(*p, &["--scan", "--pattern", &pattern])
+                    .lines()
+                    .map(|k| format!("{p}: {k}"))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The master that holds `key`'s slot now.
+    pub fn master_of(&self, key: &str) -> u16 {
+        let slot: u16 = cli(self.masters()[0], &["CLUSTER", "KEYSLOT", key])
+            .parse()
+            .unwrap();
+        *self
+            .masters()
+            .iter()
+            .find(|p| owns(**p, slot))
+            .expect("a master owns every slot")
+    }
+
+    /// Kills a node as a crash would (`kill -9`).
+    pub fn kill(&mut self, port: u16) {
+        if let Some((_, child)) = self.nodes.iter_mut().find(|(p, _)| *p == port) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Whether the master on `port` serves `slot`: `CLUSTER NODES` lists its
+/// own slot ranges on the `myself` line.
+fn owns(port: u16, slot: u16) -> bool {
+    let nodes = cli(port, &["CLUSTER", "NODES"]);
+    let Some(me) = nodes.lines().find(|l| l.contains("myself")) else {
+        return false;
+    };
+    me.split_whitespace().skip(8).any(|range| {
+        let mut ends = range.split('-').map(|n| n.parse::<u16>());
+        match (ends.next(), ends.next()) {
+            (Some(Ok(a)), Some(Ok(b))) => (a..=b).contains(&slot),
+            (Some(Ok(a)), None) => a == slot,
+            _ => false,
+        }
+    })
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.nodes {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -26,6 +26,10 @@ pub struct Config {
     /// Treat a single --redis-url as a Redis Cluster seed.
     #[arg(long, env = "PRIVATE_CHAT_REDIS_CLUSTER")]
     pub redis_cluster: bool,
+    /// Acknowledge a message only once this many replicas of its Redis
+    /// master hold it (`WAIT`); 0: on the master's word alone.
+    #[arg(long, env = "PRIVATE_CHAT_REDIS_WAIT_REPLICAS", default_value_t = 0)]
+    pub redis_wait_replicas: usize,
     /// Room lifetime when the creator asks for none.
     #[arg(long, env = "PRIVATE_CHAT_DEFAULT_TTL_SECS", default_value_t = limits::DEFAULT_TTL_SECS)]
     pub default_ttl_secs: u64,
@@ -91,6 +95,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             redis_url: None,
             redis_cluster: false,
+            redis_wait_replicas: 0,
             default_ttl_secs: limits::DEFAULT_TTL_SECS,
             min_ttl_secs: limits::MIN_TTL_SECS,
             max_ttl_secs: limits::MAX_TTL_SECS,
@@ -135,6 +140,9 @@ impl Config {
         }
         if self.header_timeout_secs == 0 || self.body_timeout_secs == 0 {
             return Err("header and body timeouts must be at least 1 second".into());
+        }
+        if self.redis_wait_replicas > 0 && self.redis_url.is_none() {
+            return Err("--redis-wait-replicas needs --redis-url".into());
         }
         if let Some(urls) = &self.redis_url {
             crate::store::redis_conn::Target::parse(urls, self.redis_cluster)?;

@@ -46,7 +46,11 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     Ok(match &config.redis_url {
         Some(urls) => {
             let target = Target::parse(urls, config.redis_cluster).map_err(StartError::Config)?;
-            Arc::new(RedisStore::open(&target).await?)
+            Arc::new(
+                RedisStore::open(&target)
+                    .await?
+                    .with_wait_replicas(config.redis_wait_replicas),
+            )
         }
         None => Arc::new(MemoryStore::new()),
     })

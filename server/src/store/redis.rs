@@ -195,7 +195,12 @@ pub struct RedisStore {
     scripts: Arc<Scripts>,
     fanout: Arc<Fanout>,
     socket_lease: Duration,
+    /// Replicas that must hold a message before it is acknowledged.
+    wait_replicas: usize,
 }
+
+/// How long `WAIT` waits for the replicas of a message.
+const WAIT_REPLICAS_MS: u64 = 1000;
 
 /// Longest wait for a Redis answer or connection before the request is
 /// answered 503 `store_unavailable`.
@@ -239,7 +244,43 @@ impl RedisStore {
             scripts: Arc::new(Scripts::load()),
             fanout,
             socket_lease: SOCKET_LEASE,
+            wait_replicas: 0,
         })
+    }
+
+    /// The same store acknowledging a message only once `replicas` replicas
+    /// of its master hold it (`WAIT`; see docs/protocol.md for what that does
+    /// and does not promise).
+    pub fn with_wait_replicas(self, replicas: usize) -> Self {
+        Self {
+            wait_replicas: replicas,
+            ..self
+        }
+    }
+
+    /// Waits until the room's master has copied this connection's writes to
+    /// [`Self::wait_replicas`] replicas, or says it could not.
+    async fn replicated(&self, room_id: Uuid) -> Result<(), StoreError> {
+        if self.wait_replicas == 0 {
+            return Ok(());
+        }
+        let mut wait = redis::cmd("WAIT");
+        wait.arg(self.wait_replicas).arg(WAIT_REPLICAS_MS);
+        let reply = self
+            .conn
+            .clone()
+            .on_master_of(&room_key(room_id), wait)
+            .await
+            .map_err(unavailable)?;
+        let copies: usize = redis::from_redis_value(reply).map_err(corrupt)?;
+        if copies >= self.wait_replicas {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable(format!(
+                "the message reached {copies} of {} replicas in time",
+                self.wait_replicas
+            )))
+        }
     }
 
     /// The same store with socket leases of `lease` (tests make them short).
@@ -514,10 +555,16 @@ impl Store for RedisStore {
             Value::Int(-1) => Err(StoreError::NotFound),
             Value::Int(-2) => Err(StoreError::MessageLimit),
             Value::Array(items) => match items.as_slice() {
-                [Value::BulkString(raw), Value::Int(retry)] => Ok(Appended {
-                    message: parse_message(raw)?,
-                    retry: *retry == 1,
-                }),
+                [Value::BulkString(raw), Value::Int(retry)] => {
+                    let appended = Appended {
+                        message: parse_message(raw)?,
+                        retry: *retry == 1,
+                    };
+                    // A retry waits too: the first copy may not have reached
+                    // the replicas when its answer was lost.
+                    self.replicated(room_id).await?;
+                    Ok(appended)
+                }
                 _ => Err(StoreError::Unavailable(format!(
                     "unexpected reply {items:?}"
                 ))),

@@ -160,6 +160,40 @@ impl RedisCluster {
             .expect("a master owns every slot")
     }
 
+    /// The replica that copies the master on `master`.
+    pub fn replica_of(&self, master: u16) -> u16 {
+        let info = cli(master, &["INFO", "replication"]);
+        let line = info
+            .lines()
+            .find(|l| l.starts_with("slave0:"))
+            .expect("the master has a replica");
+        let port = line
+            .split(',')
+            .find_map(|kv| kv.strip_prefix("port="))
+            .expect("the replica's port");
+        port.parse().unwrap()
+    }
+
+    /// Freezes a node (SIGSTOP): it answers nothing, holds its data.
+    pub fn freeze(&self, port: u16) {
+        self.signal(port, libc::SIGSTOP);
+    }
+
+    /// Lets a frozen node go on (SIGCONT).
+    pub fn thaw(&self, port: u16) {
+        self.signal(port, libc::SIGCONT);
+    }
+
+    fn signal(&self, port: u16, signal: i32) {
+        let (_, child) = self
+            .nodes
+            .iter()
+            .find(|(p, _)| *p == port)
+            .expect("a node of this cluster");
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as i32, signal) };
+    }
+
     /// Kills a node as a crash would (`kill -9`).
     pub fn kill(&mut self, port: u16) {
         if let Some((_, child)) = self.nodes.iter_mut().find(|(p, _)| *p == port) {

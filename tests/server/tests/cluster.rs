@@ -69,3 +69,63 @@ async fn two_instances_on_a_cluster_chat_across_every_master_and_leave_nothing()
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// With `--redis-wait-replicas 1` a message is acknowledged only once the
+/// replica of its master holds it: with that replica frozen, the send gets
+/// 503 (nothing claimed), and the same send retried after the replica is
+/// back gets the stored message, which history holds once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_means_replicated_when_asked() {
+    let cluster = RedisCluster::start();
+    // The server as the binary starts it: seeds, cluster, WAIT.
+    let config = private_chat_server::Config {
+        redis_url: Some(cluster.urls()),
+        redis_cluster: true,
+        redis_wait_replicas: 1,
+        ..test_config()
+    };
+    let server = private_chat_server::start(config).await.unwrap();
+    let api = private_chat_tests::Api::new(&server.url());
+    let a = api.create("a", None).await;
+    let path = format!("/api/rooms/{}/messages", a.room_id);
+    let send = |nonce: &'static str| {
+        let (api, path, token) = (api.clone(), path.clone(), a.token.clone());
+        async move {
+            let body = serde_json::json!({"body": nonce, "nonce": nonce});
+            api.call(reqwest::Method::POST, &path, Some(&token), Some(body))
+                .await
+        }
+    };
+    assert_eq!(send("n1").await.0, StatusCode::CREATED);
+
+    let master = cluster.master_of(&format!("privchat:{{{}}}", a.room_id));
+    let replica = cluster.replica_of(master);
+    cluster.freeze(replica);
+    let started = Instant::now();
+    let (status, body) = send("n2").await;
+    cluster.thaw(replica);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"], "store_unavailable");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // The sender retries with the same nonce once the replica is back.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let retried = loop {
+        let (status, body) = send("n2").await;
+        if status == StatusCode::OK {
+            break body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the retry never went through: {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(retried["id"], 2);
+    assert_eq!(api.bodies(&a).await, ["n1", "n2"]);
+    server.shutdown().await.unwrap();
+}

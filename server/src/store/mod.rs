@@ -14,6 +14,7 @@ pub mod measured;
 pub mod memory;
 pub mod redis;
 pub mod redis_conn;
+pub mod redis_shard;
 
 /// How often an open socket renews its count's lease (well inside
 /// [`redis::SOCKET_LEASE`]).

@@ -15,24 +15,25 @@
 //! others from their first write on (each append copies the hash's PTTL).
 //!
 //! # Realtime
-//! Signals go over the channel `privchat:{<room_id>}:events`. Each instance
-//! holds one pub/sub connection and subscribes to a room's channel while it
-//! has a socket in that room; after a lost connection it reconnects with
-//! backoff and subscribes again to every room it still serves.
+//! Signals go over the sharded channel `privchat:{<room_id>}:events`
+//! (`SPUBLISH` from the scripts, in the room's slot). Each instance holds one
+//! subscriber connection ([`super::redis_shard`]) and subscribes to a room's
+//! channel while it has a socket in that room; a channel the server drops is
+//! taken up again, and after a lost connection it reconnects with backoff and
+//! subscribes again to every room it still serves, one channel at a time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures_util::StreamExt;
 use private_chat_protocol::Message;
-use redis::aio::PubSubSink;
-use redis::{Script, Value};
+use redis::{PushInfo, PushKind, Script, Value};
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use super::redis_conn::{RedisConn, Target};
+use super::redis_shard::ShardSubscriber;
 use super::{
     Appended, MemberRecord, RoomSignal, RoomSnapshot, SignalRef, Store, StoreError, Subscription,
     SIGNAL_BUFFER,
@@ -118,7 +119,7 @@ impl Scripts {
 /// Local listeners per channel, and the sink of the live pub/sub connection.
 struct Fanout {
     listeners: Mutex<HashMap<String, broadcast::Sender<SignalRef>>>,
-    sink: tokio::sync::Mutex<Option<PubSubSink>>,
+    sink: tokio::sync::Mutex<Option<ShardSubscriber>>,
     /// Whether `sink` is connected, so subscribers can wait out a reconnect.
     connected: watch::Sender<bool>,
 }
@@ -137,6 +138,59 @@ impl Fanout {
         let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(tx) = listeners.get(channel) {
             let _ = tx.send(Arc::new(signal));
+        }
+    }
+
+    /// Handles one push of the subscriber connection; `false` when the
+    /// connection is gone.
+    async fn take(&self, push: PushInfo) -> bool {
+        let channel_of = |data: &[Value]| -> Option<String> {
+            data.first()
+                .and_then(|c| redis::from_redis_value_ref(c).ok())
+        };
+        match push.kind {
+            PushKind::SMessage => {
+                if let [channel, payload] = push.data.as_slice() {
+                    let channel: Option<String> = redis::from_redis_value_ref(channel).ok();
+                    let payload: Option<Vec<u8>> = redis::from_redis_value_ref(payload).ok();
+                    if let (Some(channel), Some(payload)) = (channel, payload) {
+                        self.dispatch(&channel, &payload);
+                    }
+                }
+                true
+            }
+            // The server dropped a channel we still want (its slot moved to
+            // another master, a failover): subscribe it again, and tell its
+            // sockets that signals may have been missed meanwhile.
+            PushKind::SUnsubscribe => {
+                if let Some(channel) = channel_of(&push.data) {
+                    if self.wanted(&channel) {
+                        self.missed(&channel);
+                        if let Some(sink) = self.sink.lock().await.as_mut() {
+                            if let Err(e) = sink.subscribe(&channel).await {
+                                tracing::warn!(error = %e, "redis resubscribe after a server unsubscribe failed");
+                                return false;
+                            }
+                        }
+                    }
+                }
+                true
+            }
+            PushKind::Disconnection => false,
+            _ => true,
+        }
+    }
+
+    fn wanted(&self, channel: &str) -> bool {
+        let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+        listeners.contains_key(channel)
+    }
+
+    /// Tells one room's local listeners that signals may have been lost.
+    fn missed(&self, channel: &str) {
+        let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = listeners.get(channel) {
+            let _ = tx.send(Arc::new(RoomSignal::Missed));
         }
     }
 
@@ -222,19 +276,17 @@ impl RedisStore {
     /// every node) and moves to the next seed when it is lost.
     pub async fn open(target: &Target) -> Result<Self, StoreError> {
         let conn = RedisConn::open(target).await.map_err(unavailable)?;
-        let clients = target
-            .urls()
-            .iter()
-            .map(|url| redis::Client::open(url.as_str()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(unavailable)?;
         let fanout = Arc::new(Fanout {
             listeners: Mutex::default(),
             sink: tokio::sync::Mutex::default(),
             connected: watch::channel(false).0,
         });
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(pubsub_task(clients, Arc::downgrade(&fanout), ready_tx));
+        tokio::spawn(pubsub_task(
+            target.clone(),
+            Arc::downgrade(&fanout),
+            ready_tx,
+        ));
         ready_rx
             .await
             .map_err(|_| StoreError::Unavailable("pub/sub task ended".into()))?
@@ -322,36 +374,36 @@ impl RedisStore {
     }
 }
 
-/// Holds the instance's pub/sub connection: reads it into [`Fanout`], and
-/// when it drops, reconnects with backoff and subscribes again.
+/// Holds the instance's subscriber connection: reads its pushes into
+/// [`Fanout`]; when a channel is unsubscribed by the server (its slot moved,
+/// a failover) resubscribes that channel; when the connection is lost,
+/// reconnects with backoff and resubscribes every wanted channel, one by one.
+/// Either way the affected sockets are told signals may have been missed.
 async fn pubsub_task(
-    clients: Vec<redis::Client>,
+    target: Target,
     fanout: Weak<Fanout>,
     ready: tokio::sync::oneshot::Sender<Result<(), redis::RedisError>>,
 ) {
     let mut ready = Some(ready);
     let mut backoff = Duration::from_millis(100);
-    let mut attempt = 0usize;
     loop {
         let Some(strong) = fanout.upgrade() else {
             return;
         };
-        // Each attempt tries the next seed node.
-        let client = &clients[attempt % clients.len()];
-        attempt += 1;
-        match client.get_async_pubsub().await {
-            Ok(pubsub) => {
-                let (mut sink, mut stream) = pubsub.split();
+        match ShardSubscriber::open(&target).await {
+            Ok((mut subscriber, mut pushes)) => {
                 let channels = strong.channels();
-                let resubscribed = if channels.is_empty() {
-                    Ok(())
-                } else {
-                    sink.subscribe(&channels).await
-                };
+                let mut resubscribed = Ok(());
+                for channel in &channels {
+                    resubscribed = subscriber.subscribe(channel).await;
+                    if resubscribed.is_err() {
+                        break;
+                    }
+                }
                 if let Err(e) = resubscribed {
                     tracing::warn!(error = %e, "redis pub/sub resubscribe failed");
                 } else {
-                    *strong.sink.lock().await = Some(sink);
+                    *strong.sink.lock().await = Some(subscriber);
                     strong.connected.send_replace(true);
                     if let Some(ready) = ready.take() {
                         let _ = ready.send(Ok(()));
@@ -361,11 +413,13 @@ async fn pubsub_task(
                     }
                     backoff = Duration::from_millis(100);
                     drop(strong);
-                    while let Some(msg) = stream.next().await {
+                    while let Some(push) = pushes.recv().await {
                         let Some(fanout) = fanout.upgrade() else {
                             return;
                         };
-                        fanout.dispatch(msg.get_channel_name(), msg.get_payload_bytes());
+                        if !fanout.take(push).await {
+                            break;
+                        }
                     }
                     let Some(strong) = fanout.upgrade() else {
                         return;
@@ -681,7 +735,7 @@ impl Store for RedisStore {
     }
 
     async fn publish(&self, room_id: Uuid, signal: &RoomSignal) -> Result<(), StoreError> {
-        let _: i64 = redis::cmd("PUBLISH")
+        let _: i64 = redis::cmd("SPUBLISH")
             .arg(channel(room_id))
             .arg(signal.to_json())
             .query_async(&mut self.conn.clone())

@@ -171,7 +171,7 @@ async fn the_server_redis_and_log_hold_no_word_of_a_conversation() {
     let log = log();
     let from = log.len();
     let redis = RedisServer::start();
-    // Every command the server sends to Redis, PUBLISH and script
+    // Every command the server sends to Redis, SPUBLISH and script
     // arguments included.
     let monitor_file = std::env::temp_dir().join(format!("e2e-monitor-{}", std::process::id()));
     let port = redis

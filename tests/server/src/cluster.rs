@@ -16,6 +16,24 @@ pub struct RedisCluster {
     dir: PathBuf,
 }
 
+/// The `redis-server` arguments of a cluster node on `port`.
+fn node_args(dir: &std::path::Path, port: u16) -> Vec<String> {
+    let conf = dir.join(format!("nodes-{port}.conf"));
+    [
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        conf.to_str().unwrap(),
+        "--cluster-node-timeout",
+        "1000",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect()
+}
+
 /// A port whose cluster bus port (+10000) is free too.
 fn free_pair() -> u16 {
     loop {
@@ -43,21 +61,7 @@ impl RedisCluster {
         let mut nodes = Vec::new();
         for _ in 0..NODES {
             let port = free_pair();
-            let conf = dir.join(format!("nodes-{port}.conf"));
-            let args = [
-                "--cluster-enabled",
-                "yes",
-                "--cluster-config-file",
-                conf.to_str().unwrap(),
-                "--cluster-node-timeout",
-                "1000",
-                "--dir",
-                dir.to_str().unwrap(),
-            ];
-            nodes.push((
-                port,
-                spawn_with(port, args.iter().map(|a| a.to_string()).collect()),
-            ));
+            nodes.push((port, spawn_with(port, node_args(&dir, port))));
         }
         for (port, _) in &nodes {
             wait_ready(*port);
@@ -192,6 +196,18 @@ impl RedisCluster {
             .expect("a node of this cluster");
         // SAFETY: signalling our own child.
         unsafe { libc::kill(child.id() as i32, signal) };
+    }
+
+    /// Starts a killed node again with its cluster file: it rejoins, as a
+    /// replica of whoever took over its slots.
+    pub fn restart(&mut self, port: u16) {
+        let node = self
+            .nodes
+            .iter_mut()
+            .find(|(p, _)| *p == port)
+            .expect("a node of this cluster");
+        node.1 = spawn_with(port, node_args(&self.dir, port));
+        wait_ready(port);
     }
 
     /// Kills a node as a crash would (`kill -9`).

@@ -129,3 +129,219 @@ async fn acknowledged_means_replicated_when_asked() {
     assert_eq!(api.bodies(&a).await, ["n1", "n2"]);
     server.shutdown().await.unwrap();
 }
+
+/// Sends `text` with `nonce` until it is acknowledged (201, or 200 for a
+/// retry of a stored one); `None` if it never is within `within`.
+async fn send_until_acknowledged(
+    api: &private_chat_tests::Api,
+    seat: &private_chat_tests::client::Seat,
+    text: &str,
+    within: Duration,
+) -> Option<u64> {
+    let path = format!("/api/rooms/{}/messages", seat.room_id);
+    let body = serde_json::json!({"body": text, "nonce": text});
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        let (status, m) = api
+            .call(
+                reqwest::Method::POST,
+                &path,
+                Some(&seat.token),
+                Some(body.clone()),
+            )
+            .await;
+        if status == StatusCode::CREATED || status == StatusCode::OK {
+            return m["id"].as_u64();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+/// The other member's view: live frames, and on a close, a new socket and a
+/// catch-up with `?after=`, as the app does it. Returns the ids seen.
+async fn follow(
+    api: private_chat_tests::Api,
+    seat: private_chat_tests::client::Seat,
+    until: Instant,
+) -> Vec<u64> {
+    let mut seen: Vec<u64> = Vec::new();
+    let mut socket = None;
+    while Instant::now() < until {
+        if socket.is_none() {
+            if let Ok(s) = api.try_socket(&seat.room_id, Some(&seat.token)).await {
+                socket = Some(s);
+                let (status, missed) = api.messages(&seat, seen.last().copied()).await;
+                if status == StatusCode::OK {
+                    for m in missed["messages"].as_array().unwrap() {
+                        let id = m["id"].as_u64().unwrap();
+                        if !seen.contains(&id) {
+                            seen.push(id);
+                        }
+                    }
+                }
+            } else {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        }
+        let frame = tokio::time::timeout(
+            Duration::from_millis(300),
+            socket.as_mut().unwrap().next_frame(),
+        )
+        .await;
+        match frame {
+            Ok(private_chat_tests::client::Frame::Event(v)) if v["type"] == "message" => {
+                let id = v["message"]["id"].as_u64().unwrap();
+                if !seen.contains(&id) {
+                    seen.push(id);
+                }
+            }
+            Ok(private_chat_tests::client::Frame::Closed(_)) => socket = None,
+            _ => {}
+        }
+    }
+    seen
+}
+
+/// A master killed with `kill -9` while a member sends: once its replica is
+/// promoted, every acknowledged message is in both instances' history
+/// exactly once, ids strictly increase, and live delivery resumes; then a
+/// `CLUSTER FAILOVER` (the server unsubscribes the moved channels) keeps
+/// live delivery going too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_master_killed_mid_chat_loses_no_acknowledged_message() {
+    let mut cluster = RedisCluster::start();
+    let config = || private_chat_server::Config {
+        redis_url: Some(cluster.urls()),
+        redis_cluster: true,
+        redis_wait_replicas: 1,
+        ..test_config()
+    };
+    let one = private_chat_server::start(config()).await.unwrap();
+    let two = private_chat_server::start(config()).await.unwrap();
+    let (api1, api2) = (
+        private_chat_tests::Api::new(&one.url()),
+        private_chat_tests::Api::new(&two.url()),
+    );
+    let a = api1.create("a", None).await;
+    let b = api2.join(&a.room_id, "b").await;
+    let master = cluster.master_of(&format!("privchat:{{{}}}", a.room_id));
+
+    let until = Instant::now() + Duration::from_secs(25);
+    let follower = tokio::spawn(follow(api2.clone(), b.clone(), until));
+    let sender = {
+        let (api1, a) = (api1.clone(), a.clone());
+        tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for i in 0..40 {
+                if let Some(id) =
+                    send_until_acknowledged(&api1, &a, &format!("m{i:02}"), Duration::from_secs(4))
+                        .await
+                {
+                    acknowledged.push(id);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            acknowledged
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let replica = cluster.replica_of(master);
+    cluster.kill(master);
+    // Once the replica is promoted, the crashed node comes back (as its
+    // replica): until then WAIT 1 cannot be met and sends are retried.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !private_chat_tests::cluster::cli(replica, &["ROLE"]).starts_with("master") {
+        assert!(Instant::now() < deadline, "the replica was not promoted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cluster.restart(master);
+    let acknowledged = sender.await.unwrap();
+    assert!(
+        acknowledged.len() >= 30,
+        "only {} of 40 acknowledged",
+        acknowledged.len()
+    );
+    cluster.wait_ready(Duration::from_secs(20));
+
+    // Both instances' history: every acknowledged message once, ids growing.
+    for (api, seat) in [(&api1, &a), (&api2, &b)] {
+        let (_, list) = api.messages(seat, None).await;
+        let ids: Vec<u64> = list["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_u64().unwrap())
+            .collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "ids do not grow: {ids:?}"
+        );
+        let bodies: Vec<&str> = list["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["body"].as_str().unwrap())
+            .collect();
+        let unique: HashSet<&&str> = bodies.iter().collect();
+        assert_eq!(
+            unique.len(),
+            bodies.len(),
+            "a message stored twice: {bodies:?}"
+        );
+        for id in &acknowledged {
+            assert!(ids.contains(id), "acknowledged message {id} lost: {ids:?}");
+        }
+    }
+    // Live delivery resumed in the failed shard's room.
+    let after = send_until_acknowledged(&api1, &a, "after the failover", Duration::from_secs(10))
+        .await
+        .expect("sends work again");
+    let seen = follower.await.unwrap();
+    for id in acknowledged.iter().chain([&after]) {
+        assert!(
+            seen.contains(id),
+            "the other member never saw {id}: {seen:?}"
+        );
+    }
+
+    // A manual failover of the room's (new) master: its channel is dropped
+    // by the server and taken up again; a socket kept open, or reopened
+    // after a 1013, hears the next message.
+    let new_master = cluster.master_of(&format!("privchat:{{{}}}", a.room_id));
+    let replica = cluster.replica_of(new_master);
+    let mut listening = api2.socket(&b).await;
+    assert_eq!(
+        private_chat_tests::cluster::cli(replica, &["CLUSTER", "FAILOVER"]),
+        "OK"
+    );
+    cluster.wait_ready(Duration::from_secs(20));
+    let id = send_until_acknowledged(
+        &api1,
+        &a,
+        "after the manual failover",
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("sends work after a manual failover");
+    let heard = loop {
+        match tokio::time::timeout(Duration::from_secs(5), listening.next_frame()).await {
+            Ok(private_chat_tests::client::Frame::Event(v)) if v["type"] == "message" => {
+                break v["message"]["id"].as_u64()
+            }
+            Ok(private_chat_tests::client::Frame::Event(_)) => continue,
+            Ok(private_chat_tests::client::Frame::Closed(code)) => {
+                // A catch-up close: the app reopens and reads what it missed.
+                assert_eq!(code, Some(1013), "only a catch-up close is expected");
+                let _reopened = api2.socket(&b).await;
+                let (_, list) = api2.messages(&b, Some(id - 1)).await;
+                break list["messages"][0]["id"].as_u64();
+            }
+            Err(_) => panic!("nothing heard after the manual failover"),
+        }
+    };
+    assert_eq!(heard, Some(id));
+    one.shutdown().await.unwrap();
+    two.shutdown().await.unwrap();
+}

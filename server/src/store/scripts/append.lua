@@ -27,5 +27,5 @@ if ARGV[7] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[7], id)
   redis.call('PEXPIRE', KEYS[3], ttl)
 end
-redis.call('PUBLISH', ARGV[5], '{"type":"message","message":' .. msg .. ARGV[6] .. '}')
+redis.call('SPUBLISH', ARGV[5], '{"type":"message","message":' .. msg .. ARGV[6] .. '}')
 return {msg, 0}

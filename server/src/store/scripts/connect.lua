@@ -25,5 +25,5 @@ for i = 1, #fields, 2 do
 end
 if live >= tonumber(ARGV[2]) then return -2 end
 redis.call('HSET', KEYS[1], prefix .. ARGV[5], now + tonumber(ARGV[6]))
-redis.call('PUBLISH', ARGV[3], ARGV[4])
+redis.call('SPUBLISH', ARGV[3], ARGV[4])
 return live + 1

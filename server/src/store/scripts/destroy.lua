@@ -4,5 +4,5 @@
 local existed = redis.call('EXISTS', KEYS[1])
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 if existed == 0 then return 0 end
-redis.call('PUBLISH', ARGV[1], ARGV[2])
+redis.call('SPUBLISH', ARGV[1], ARGV[2])
 return 1

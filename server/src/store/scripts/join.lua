@@ -5,5 +5,5 @@
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('HEXISTS', KEYS[1], 'm2') == 1 then return -2 end
 redis.call('HSET', KEYS[1], 'm2', ARGV[1])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+redis.call('SPUBLISH', ARGV[2], ARGV[3])
 return redis.call('PTTL', KEYS[1])

@@ -1,0 +1,158 @@
+//! One member flooding its socket at its rate limit does not slow another
+//! room: the quiet room's p99 round trip stays within twice its idle value.
+//! A test binary of its own, so no other test loads the machine meanwhile;
+//! idle and flooded phases alternate, so drift in the machine's load falls
+//! on both sides alike.
+
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use private_chat_server::Config;
+use private_chat_tests::client::Seat;
+use private_chat_tests::server::test_config;
+use private_chat_tests::{Api, Backend, Socket, TestServer};
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+const PAUSE: u8 = 0;
+const FLOOD: u8 = 1;
+const STOP: u8 = 2;
+const ROUNDS: usize = 3;
+const SAMPLES: usize = 100;
+
+/// p99 of `samples` (at least 100 of them).
+fn p99(samples: &mut [Duration]) -> Duration {
+    samples.sort_unstable();
+    samples[samples.len() * 99 / 100]
+}
+
+/// Round trips of a quiet room: a post over HTTP until its socket hears it.
+async fn round_trips(api: &Api, sender: &Seat, socket: &mut Socket, n: usize) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let started = Instant::now();
+        assert_eq!(
+            api.post(sender, &format!("q{i}")).await.0,
+            StatusCode::CREATED
+        );
+        socket.next_of("message").await;
+        samples.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    samples
+}
+
+/// The flooder, on a thread and runtime of its own: while `state` says
+/// FLOOD, one socket sends as fast as TCP lets it; it reads what comes back
+/// and counts the refusals. Returns (frames sent, refusals).
+fn flooder(api: Api, seat: Seat, state: Arc<AtomicU8>) -> std::thread::JoinHandle<(u64, u64)> {
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let (mut write, mut read) = api.socket(&seat).await.ws.split();
+            let refusals = Arc::new(AtomicU64::new(0));
+            let counted = refusals.clone();
+            let reader = tokio::spawn(async move {
+                while let Some(Ok(frame)) = read.next().await {
+                    if frame
+                        .to_text()
+                        .is_ok_and(|t| t.contains("\"rate_limited\""))
+                    {
+                        counted.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+            let mut sent = 0u64;
+            loop {
+                match state.load(Ordering::Relaxed) {
+                    STOP => break,
+                    PAUSE => tokio::time::sleep(Duration::from_millis(10)).await,
+                    _ => {
+                        let frame =
+                            json!({"type": "send", "body": "flood", "nonce": sent.to_string()});
+                        let send = write.send(Message::Text(frame.to_string().into()));
+                        match tokio::time::timeout(Duration::from_millis(200), send).await {
+                            Ok(Ok(())) => sent += 1,
+                            Ok(Err(_)) => break,
+                            Err(_) => {} // not read: held back at its rate
+                        }
+                    }
+                }
+            }
+            reader.abort();
+            (sent, refusals.load(Ordering::Relaxed))
+        })
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_flooding_at_its_rate_limit_does_not_slow_another_room() {
+    // 50 a second (bursts of 100) per address: the quiet room sends 40.
+    let server = TestServer::start_with(
+        Backend::Memory,
+        Config {
+            rate_messages_per_second: 50,
+            ..test_config()
+        },
+    )
+    .await;
+    let url = server.server.url();
+    let quiet = Api::from_address(&url, "127.0.0.2".parse().unwrap());
+    let q1 = quiet.create("q1", None).await;
+    let q2 = quiet.join(&q1.room_id, "q2").await;
+    let mut heard = quiet.socket(&q2).await;
+    round_trips(&quiet, &q1, &mut heard, 20).await; // warm-up
+
+    let flooding = Api::new(&url);
+    let f1 = flooding.create("f1", None).await;
+    flooding.join(&f1.room_id, "f2").await;
+    let state = Arc::new(AtomicU8::new(PAUSE));
+    let thread = flooder(flooding.clone(), f1.clone(), state.clone());
+    let (mut idle, mut flooded) = (Vec::new(), Vec::new());
+    let started = Instant::now();
+    for _ in 0..ROUNDS {
+        state.store(PAUSE, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        idle.extend(round_trips(&quiet, &q1, &mut heard, SAMPLES).await);
+        state.store(FLOOD, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        flooded.extend(round_trips(&quiet, &q1, &mut heard, SAMPLES).await);
+    }
+    state.store(STOP, Ordering::Relaxed);
+    let (frames, refusals) = thread.join().unwrap();
+    let took = started.elapsed();
+    let mut stored = 0;
+    loop {
+        let (_, page) = flooding.messages(&f1, Some(stored as u64)).await;
+        match page["messages"].as_array().unwrap().len() {
+            0 => break,
+            n => stored += n,
+        }
+    }
+    let (idle, flooded) = (p99(&mut idle), p99(&mut flooded));
+    println!(
+        "fairness: quiet room p99 idle {idle:?}, while flooded {flooded:?}; flooder sent {frames} frames, {stored} stored, {refusals} refused in {took:?}"
+    );
+    // Past its rate the flooder's socket is not read until its next token:
+    // about one refusal per stored message, not one per frame sent.
+    assert!(
+        refusals <= stored as u64 + 100,
+        "{refusals} refusals for {stored} stored"
+    );
+    // The flooder got its rate (a burst of 100, then 50 a second), no more.
+    assert!(
+        stored as u64 <= 100 + 50 * took.as_secs(),
+        "{stored} stored in {took:?}"
+    );
+    assert!(
+        flooded <= idle * 2,
+        "p99 {flooded:?} while flooded, {idle:?} idle"
+    );
+}

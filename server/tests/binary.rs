@@ -38,6 +38,36 @@ async fn serving(args: &[&str]) -> (std::process::Child, u16, String) {
     (child, port, base)
 }
 
+/// The close code a socket gets within `within`; panics with `what` if none.
+async fn close_code<S>(ws: &mut S, within: Duration, what: &str) -> Option<u16>
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    tokio::time::timeout(within, async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect(what)
+}
+
+/// The child's exit status within 5 s; panics with `what` if it runs on.
+fn exited(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[tokio::test]
 async fn serves_and_says_goodbye_on_ctrl_c() {
     let (mut child, port, base) = serving(&["--default-ttl-secs", "120"]).await;
@@ -74,29 +104,14 @@ async fn serves_and_says_goodbye_on_ctrl_c() {
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
     }
-    let close = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match ws.next().await {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
-                Some(Ok(_)) => continue,
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .expect("the socket is closed on shutdown");
+    let close = close_code(
+        &mut ws,
+        Duration::from_secs(5),
+        "the socket is closed on shutdown",
+    )
+    .await;
     assert_eq!(close, Some(1012), "reconnect elsewhere");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the binary did not exit after Ctrl-C"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = exited(&mut child, "the binary did not exit after Ctrl-C");
     assert!(status.success(), "graceful exit: {status}");
 }
 
@@ -185,33 +200,18 @@ async fn sigterm_drains_and_metrics_count() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(status("/healthz").await, 200, "alive while draining");
-    let close = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match ws.next().await {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
-                Some(Ok(_)) => continue,
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .expect("the socket is closed after the grace period");
+    let close = close_code(
+        &mut ws,
+        Duration::from_secs(10),
+        "the socket is closed after the grace period",
+    )
+    .await;
     assert_eq!(close, Some(1012), "reconnect elsewhere");
     assert!(
         started.elapsed() >= Duration::from_millis(1500),
         "closed before the grace period"
     );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let exit = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the binary did not exit after draining"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let exit = exited(&mut child, "the binary did not exit after draining");
     assert!(exit.success(), "graceful exit: {exit}");
 }
 

@@ -6,8 +6,23 @@ use clap::Parser;
 use private_chat_server::Config;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc: thousands of sockets allocate and free small buffers on two
+/// threads; measured with the load generator, it spends less CPU per message
+/// and keeps less memory per socket than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `purge_delay` option (`mi_option_purge_delay` in mimalloc.h,
+/// which the Rust bindings do not name).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Give freed memory back at once: by default mimalloc keeps it for a
+    // while, and a burst of history pages (megabytes each, built on other
+    // threads) then stays resident well past the documented bound.
+    // SAFETY: sets a plain option; any value is valid.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let config = Config::parse();
     let config_grace = config.drain_grace_secs;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));

@@ -47,9 +47,37 @@ pub fn error(code: ErrorCode) {
     metrics::counter!(ERRORS, "code" => code.as_str()).increment(1);
 }
 
+/// A message stored (retries not counted).
+pub fn message_stored() {
+    static MESSAGES_STORED: OnceLock<metrics::Counter> = OnceLock::new();
+    MESSAGES_STORED
+        .get_or_init(|| {
+            install();
+            metrics::counter!(MESSAGES)
+        })
+        .increment(1);
+}
+
+thread_local! {
+    /// The store histogram's handle per operation, so the hot path (one
+    /// store call per message) skips the registry's lookup.
+    static STORE_HANDLES: std::cell::RefCell<Vec<(&'static str, metrics::Histogram)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// How long one store operation took.
 pub fn store_call(op: &'static str, took: Duration) {
-    metrics::histogram!(STORE_SECONDS, "op" => op).record(took.as_secs_f64());
+    install();
+    STORE_HANDLES.with_borrow_mut(|handles| {
+        let at = match handles.iter().position(|(o, _)| *o == op) {
+            Some(at) => at,
+            None => {
+                handles.push((op, metrics::histogram!(STORE_SECONDS, "op" => op)));
+                handles.len() - 1
+            }
+        };
+        handles[at].1.record(took.as_secs_f64());
+    });
 }
 
 /// What the server knows only when asked.

@@ -157,7 +157,7 @@ impl Member {
             .append_message(self.room_id, &self.record, body, nonce, max)
             .await?;
         if !appended.retry {
-            metrics::counter!(crate::metrics::MESSAGES).increment(1);
+            crate::metrics::message_stored();
         }
         Ok(appended)
     }

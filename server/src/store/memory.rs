@@ -16,8 +16,8 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::{
-    Appended, MemberRecord, RoomSignal, RoomSnapshot, SignalRef, Store, StoreError, Subscription,
-    SIGNAL_BUFFER,
+    Appended, MemberRecord, RoomSignal, RoomSnapshot, Shared, SignalRef, Store, StoreError,
+    Subscription, SIGNAL_BUFFER,
 };
 
 struct Room {
@@ -39,7 +39,7 @@ impl Room {
 
     fn announce(&self, signal: RoomSignal) {
         // No listener is not an error: nobody has a socket open.
-        let _ = self.signals.send(Arc::new(signal));
+        let _ = self.signals.send(Shared::new(signal));
     }
 
     fn seat_of(&self, member_id: &str) -> Option<usize> {
@@ -380,7 +380,7 @@ mod tests {
         let mut sub = store.subscribe(room).await.unwrap();
         store.destroy(room, "a").await.unwrap();
         assert_eq!(
-            *sub.recv().await.unwrap(),
+            **sub.recv().await.unwrap(),
             RoomSignal::Destroyed { by: "a".into() }
         );
         assert!(matches!(

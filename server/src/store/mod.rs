@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-pub use signal::{RoomSignal, SignalRef};
+pub use signal::{RoomSignal, Shared, SignalRef};
 
 /// One seat of a room as stored: never the token itself, only its digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +101,7 @@ impl Subscription {
 
 /// Capacity of a room's signal channel on one instance. A socket that falls
 /// this far behind is closed with "try again later" and catches up over HTTP.
-pub const SIGNAL_BUFFER: usize = 256;
+pub const SIGNAL_BUFFER: usize = 64;
 
 /// Storage and fan-out of rooms. Both backends pass the same conformance
 /// suite (`tests/server/tests/store_conformance.rs`).

@@ -35,8 +35,8 @@ use uuid::Uuid;
 use super::redis_conn::{RedisConn, Target};
 use super::redis_shard::ShardSubscriber;
 use super::{
-    Appended, MemberRecord, RoomSignal, RoomSnapshot, SignalRef, Store, StoreError, Subscription,
-    SIGNAL_BUFFER,
+    Appended, MemberRecord, RoomSignal, RoomSnapshot, Shared, SignalRef, Store, StoreError,
+    Subscription, SIGNAL_BUFFER,
 };
 
 fn room_key(room_id: Uuid) -> String {
@@ -137,7 +137,7 @@ impl Fanout {
         };
         let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(tx) = listeners.get(channel) {
-            let _ = tx.send(Arc::new(signal));
+            let _ = tx.send(Shared::new(signal));
         }
     }
 
@@ -190,7 +190,7 @@ impl Fanout {
     fn missed(&self, channel: &str) {
         let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(tx) = listeners.get(channel) {
-            let _ = tx.send(Arc::new(RoomSignal::Missed));
+            let _ = tx.send(Shared::new(RoomSignal::Missed));
         }
     }
 
@@ -198,7 +198,7 @@ impl Fanout {
     fn missed_all(&self) {
         let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
         for tx in listeners.values() {
-            let _ = tx.send(Arc::new(RoomSignal::Missed));
+            let _ = tx.send(Shared::new(RoomSignal::Missed));
         }
     }
 

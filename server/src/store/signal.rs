@@ -1,7 +1,9 @@
 //! Signals a room's sockets exchange through the store.
 
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
+use axum::extract::ws::Utf8Bytes;
 use private_chat_protocol::Message;
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +34,37 @@ pub enum RoomSignal {
 }
 
 /// Signals are shared by every local listener of a room.
-pub type SignalRef = Arc<RoomSignal>;
+pub type SignalRef = Arc<Shared>;
+
+/// One signal as a room's local sockets share it: the frame it becomes is
+/// made once, by the first socket that forwards it, not once per socket.
+#[derive(Debug)]
+pub struct Shared {
+    signal: RoomSignal,
+    frame: OnceLock<Utf8Bytes>,
+}
+
+impl Shared {
+    pub fn new(signal: RoomSignal) -> SignalRef {
+        Arc::new(Self {
+            signal,
+            frame: OnceLock::new(),
+        })
+    }
+
+    /// The socket frame of this signal, made by `make` the first time.
+    pub fn frame(&self, make: impl FnOnce(&RoomSignal) -> Utf8Bytes) -> Utf8Bytes {
+        self.frame.get_or_init(|| make(&self.signal)).clone()
+    }
+}
+
+impl Deref for Shared {
+    type Target = RoomSignal;
+
+    fn deref(&self) -> &RoomSignal {
+        &self.signal
+    }
+}
 
 impl RoomSignal {
     /// The wire form published on Redis.

@@ -8,6 +8,7 @@
 //! - [`cluster`]: a six-node Redis Cluster of `redis-server`s.
 //! - [`server`]: starting the room server on either backend.
 //! - [`client`]: raw HTTP and WebSocket calls.
+//! - [`relay`]: the load generator's floor, a bare WebSocket relay.
 //!
 //! The end-to-end tests of the app window live in their own crate
 //! (`tests/e2e`), so these build and run without the app.
@@ -15,6 +16,7 @@
 pub mod client;
 pub mod cluster;
 pub mod redis;
+pub mod relay;
 pub mod server;
 
 pub use client::{Api, Socket};

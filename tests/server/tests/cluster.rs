@@ -204,11 +204,34 @@ async fn follow(
     seen
 }
 
+/// Asks `/healthz` every 100 ms until `until`: when, the status (0: no
+/// answer), and how long the answer took.
+async fn probe_health(base: String, until: Instant) -> Vec<(Instant, u16, Duration)> {
+    let http = reqwest::Client::new();
+    let mut seen = Vec::new();
+    while Instant::now() < until {
+        let asked = Instant::now();
+        let status = match http
+            .get(format!("{base}/healthz"))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+        {
+            Ok(answer) => answer.status().as_u16(),
+            Err(_) => 0,
+        };
+        seen.push((asked, status, asked.elapsed()));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seen
+}
+
 /// A master killed with `kill -9` while a member sends: once its replica is
 /// promoted, every acknowledged message is in both instances' history
 /// exactly once, ids strictly increase, and live delivery resumes; then a
 /// `CLUSTER FAILOVER` (the server unsubscribes the moved channels) keeps
-/// live delivery going too.
+/// live delivery going too. Health checks answer throughout, and say ok
+/// again soon after the promotion.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_master_killed_mid_chat_loses_no_acknowledged_message() {
     let mut cluster = RedisCluster::start();
@@ -230,6 +253,7 @@ async fn a_master_killed_mid_chat_loses_no_acknowledged_message() {
 
     let until = Instant::now() + Duration::from_secs(25);
     let follower = tokio::spawn(follow(api2.clone(), b.clone(), until));
+    let health = tokio::spawn(probe_health(one.url(), until));
     let sender = {
         let (api1, a) = (api1.clone(), a.clone());
         tokio::spawn(async move {
@@ -256,6 +280,7 @@ async fn a_master_killed_mid_chat_loses_no_acknowledged_message() {
         assert!(Instant::now() < deadline, "the replica was not promoted");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let promoted = Instant::now();
     cluster.restart(master);
     let acknowledged = sender.await.unwrap();
     assert!(
@@ -305,6 +330,31 @@ async fn a_master_killed_mid_chat_loses_no_acknowledged_message() {
             "the other member never saw {id}: {seen:?}"
         );
     }
+
+    // Health through the failover: every probe answered within the store's
+    // 2 s bound (no hang), and every probe from 5 s after the promotion on
+    // said ok.
+    let probes = health.await.unwrap();
+    let slowest = probes.iter().map(|p| p.2).max().unwrap();
+    assert!(
+        slowest < Duration::from_secs(3),
+        "a health check took {slowest:?}"
+    );
+    let after: Vec<u16> = probes
+        .iter()
+        .filter(|p| p.0 >= promoted + Duration::from_secs(5))
+        .map(|p| p.1)
+        .collect();
+    assert!(after.len() >= 20, "too few probes after the promotion");
+    assert!(
+        after.iter().all(|s| *s == 200),
+        "health after the promotion: {after:?}"
+    );
+    let failing = probes.iter().filter(|p| p.1 != 200).count();
+    eprintln!(
+        "healthz: {} probes, {failing} not ok (during the failover), slowest {slowest:?}",
+        probes.len()
+    );
 
     // A manual failover of the room's (new) master: its channel is dropped
     // by the server and taken up again; a socket kept open, or reopened

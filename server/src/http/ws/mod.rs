@@ -1,12 +1,12 @@
 //! The realtime socket of a room member: `GET /api/rooms/{room_id}/ws`.
 //!
-//! Each socket is two tasks, as in axum's chat example: a [`writer`] that
-//! owns the sending half, fed by a small bounded queue, and the [`session`]
-//! loop that `select!`s over client frames, the room's signals, the room's
-//! deadline, keepalive and server shutdown. The session decides how the
-//! socket ends ([`close`] maps each reason to its code); the writer only writes.
+//! Each socket is two tasks, as in axum's chat example ([`session`]): a
+//! [`reader`] of the client's frames and a [`writer`] that owns the sending
+//! half and forwards the room's signals, the reader's answers, keepalive and
+//! the endings ([`close`] maps each reason to its code).
 
 mod close;
+mod reader;
 mod session;
 mod slot;
 mod writer;
@@ -15,6 +15,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::response::Response;
+use futures_util::StreamExt;
 use private_chat_protocol::{limits, ErrorCode};
 
 use super::extract::ClientIp;
@@ -48,6 +49,9 @@ pub async fn upgrade(
         .max_frame_size(limits::MAX_FRAME_BYTES)
         .on_upgrade(move |socket| {
             let sockets = state.sockets.clone();
-            sockets.track_future(session::run(socket, state, member, slot, peer))
+            // Split here, so the session's future holds two small halves,
+            // not the socket itself (futures keep their arguments whole).
+            let (sink, stream) = socket.split();
+            sockets.track_future(session::run(sink, stream, state, member, slot, peer))
         }))
 }

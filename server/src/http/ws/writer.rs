@@ -1,43 +1,254 @@
-//! The writing half of a socket: the only task that writes to it.
+//! The writing half of a socket, the only task that writes to it: the
+//! room's signals go straight from the store's channel to the client, each
+//! made into a frame once for all the room's sockets on this instance.
 
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
-use tokio::sync::mpsc;
+use private_chat_protocol::ServerEvent;
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::{sleep_until, Instant};
+use uuid::Uuid;
 
 use super::close::Close;
+use super::session::Heard;
+use super::slot::SocketSlot;
+use crate::state::AppState;
+use crate::store::{RoomSignal, SignalRef, Subscription};
 
 /// A write that takes longer than this means the client stopped reading.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the server pings a socket (and renews its count's lease).
+const PING_EVERY: Duration = crate::store::LEASE_RENEW_EVERY;
+/// Silence after which the client is taken for gone (half-open TCP); seen
+/// at the pings, so up to one ping period later.
+const IDLE_LIMIT: Duration = Duration::from_secs(60);
+/// How long a socket whose room vanished waits for the reason to arrive.
+const GONE_GRACE: Duration = Duration::from_secs(2);
 
-/// What the session asks the writer to send.
+/// What the reader asks the writer to send. Boxed, so the queue's slots
+/// (allocated 32 at a time for every socket, and rarely used) stay small.
 pub enum Outbound {
-    Text(String),
-    Ping,
-    Close(Close),
+    Text(Box<Utf8Bytes>),
+    /// The end of the socket, with this close.
+    End(Box<Close>),
 }
 
-/// Writes until the queue closes or a close frame went out; a write that
-/// fails or stalls ends it.
-pub async fn run(mut sink: SplitSink<WebSocket, WsMessage>, mut queue: mpsc::Receiver<Outbound>) {
-    while let Some(item) = queue.recv().await {
-        let (frame, last) = match item {
-            Outbound::Text(text) => (WsMessage::Text(text.into()), false),
-            Outbound::Ping => (WsMessage::Ping(Default::default()), false),
-            Outbound::Close(Close { code, reason }) => (
-                WsMessage::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                })),
-                true,
-            ),
-        };
-        match tokio::time::timeout(WRITE_TIMEOUT, sink.send(frame)).await {
-            Ok(Ok(())) if !last => {}
-            _ => break,
+/// The text frame of an event.
+pub fn frame(event: &ServerEvent) -> Utf8Bytes {
+    serde_json::to_string(event)
+        .expect("a ServerEvent always serializes")
+        .into()
+}
+
+/// How writing ended: a close frame to send, or `None` when the client is
+/// already gone.
+type End = Option<Close>;
+
+/// The client stopped taking frames.
+struct Gone;
+
+fn gone(_: Gone) -> End {
+    None
+}
+
+pub struct Writer<'a> {
+    pub sink: SplitSink<WebSocket, WsMessage>,
+    pub state: &'a AppState,
+    pub room_id: Uuid,
+    pub member_id: &'a str,
+    /// This socket's count in the store, renewed with every ping.
+    pub slot: &'a SocketSlot,
+    pub heard: &'a Heard,
+}
+
+impl Writer<'_> {
+    async fn send(&mut self, frame: WsMessage) -> Result<(), Gone> {
+        match tokio::time::timeout(WRITE_TIMEOUT, self.sink.send(frame)).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(Gone),
         }
     }
-    let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.close()).await;
+
+    async fn text(&mut self, text: Utf8Bytes) -> Result<(), Gone> {
+        self.send(WsMessage::Text(text)).await
+    }
+
+    async fn emit(&mut self, event: &ServerEvent) -> Result<(), Gone> {
+        self.text(frame(event)).await
+    }
+
+    /// Sends the close (if any) and closes the socket.
+    pub async fn finish(&mut self, end: End) {
+        if let Some(Close { code, reason }) = end {
+            let frame = WsMessage::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            }));
+            if self.send(frame).await.is_err() {
+                return;
+            }
+        }
+        let _ = tokio::time::timeout(WRITE_TIMEOUT, self.sink.close()).await;
+    }
+
+    /// Writes the hello, then the room's signals, the reader's frames and
+    /// pings, until something ends the socket; says how.
+    pub async fn pump(
+        &mut self,
+        queue: mpsc::Receiver<Outbound>,
+        mut signals: Subscription,
+        deadline: Instant,
+        hello: ServerEvent,
+    ) -> End {
+        match self.serve(queue, &mut signals, deadline, hello).await {
+            Some(Close::GONE) => Box::pin(self.why_gone(&mut signals, deadline)).await,
+            end => end,
+        }
+    }
+
+    async fn serve(
+        &mut self,
+        mut queue: mpsc::Receiver<Outbound>,
+        signals: &mut Subscription,
+        deadline: Instant,
+        hello: ServerEvent,
+    ) -> End {
+        if Box::pin(self.emit(&hello)).await.is_err() {
+            return None;
+        }
+        let mut shutdown = self.state.shutdown.clone();
+        // Made once: a `changed()` per loop would register with (and leave)
+        // the one notifier that every socket of the server shares.
+        let shutdown = shutdown.changed();
+        tokio::pin!(shutdown);
+        let expiry = sleep_until(deadline);
+        tokio::pin!(expiry);
+        let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+        let (mut frames, mut quiet_since) = (self.heard.count(), Instant::now());
+        loop {
+            // Biased: the busy branches first, the timers polled only when
+            // nothing else is ready (they cannot starve: the room's signals
+            // and the reader's queue are bounded by the message rates).
+            tokio::select! {
+                biased;
+                signal = signals.recv() => {
+                    if let Err(end) = self.forward(signal, deadline).await {
+                        return end;
+                    }
+                }
+                item = queue.recv() => match item {
+                    Some(Outbound::Text(text)) => {
+                        if self.text(*text).await.is_err() {
+                            return None;
+                        }
+                    }
+                    Some(Outbound::End(close)) => return Some(*close),
+                    // The reader saw the client leave.
+                    None => return None,
+                },
+                _ = &mut expiry => return Box::pin(self.expired()).await,
+                _ = &mut shutdown => return Some(Close::SHUTDOWN),
+                _ = ping.tick() => {
+                    let heard = self.heard.count();
+                    if heard != frames {
+                        (frames, quiet_since) = (heard, Instant::now());
+                    } else if quiet_since.elapsed() >= IDLE_LIMIT {
+                        return Some(Close::SILENT);
+                    }
+                    if self.send(WsMessage::Ping(Default::default())).await.is_err() {
+                        return None;
+                    }
+                    self.slot.renew().await;
+                }
+            }
+        }
+    }
+
+    async fn expired(&mut self) -> End {
+        let _ = self.emit(&ServerEvent::Expired).await;
+        Some(Close::EXPIRED)
+    }
+
+    /// The room vanished under a read or write of this socket. The signal
+    /// that says why (a destroy, normally) is right behind in the queue, or
+    /// the deadline is: wait briefly for either, so the client learns the
+    /// real reason instead of "gone".
+    async fn why_gone(&mut self, signals: &mut Subscription, deadline: Instant) -> End {
+        let grace = tokio::time::sleep(GONE_GRACE);
+        tokio::pin!(grace);
+        loop {
+            tokio::select! {
+                _ = &mut grace => return Some(Close::GONE),
+                _ = sleep_until(deadline) => return self.expired().await,
+                signal = signals.recv() => {
+                    let explains = match &signal {
+                        Ok(s) => matches!(***s, RoomSignal::Destroyed { .. }),
+                        Err(_) => true,
+                    };
+                    if explains {
+                        if let Err(end) = self.forward(signal, deadline).await {
+                            return end;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Passes one room signal on to the client.
+    async fn forward(
+        &mut self,
+        signal: Result<SignalRef, broadcast::error::RecvError>,
+        deadline: Instant,
+    ) -> Result<(), End> {
+        let signal = match signal {
+            Ok(signal) => signal,
+            Err(broadcast::error::RecvError::Lagged(_)) => return Err(Some(Close::LAGGED)),
+            Err(broadcast::error::RecvError::Closed) => {
+                // The memory store drops a room's channel when the room ends;
+                // a destroy would have been announced first, so this is expiry.
+                if deadline.saturating_duration_since(Instant::now()) <= Duration::from_secs(1) {
+                    return Err(self.expired().await);
+                }
+                return Err(Some(Close::GONE));
+            }
+        };
+        match &**signal {
+            RoomSignal::Message { message, nonce } => {
+                let text = signal.frame(|_| {
+                    frame(&ServerEvent::Message {
+                        message: message.clone(),
+                        nonce: nonce.clone(),
+                    })
+                });
+                self.text(text).await.map_err(gone)
+            }
+            RoomSignal::Typing { member_id } if member_id != self.member_id => {
+                let text = signal.frame(|_| {
+                    frame(&ServerEvent::Typing {
+                        member_id: member_id.clone(),
+                    })
+                });
+                self.text(text).await.map_err(gone)
+            }
+            RoomSignal::Typing { .. } => Ok(()),
+            RoomSignal::PresenceChanged => match self.state.store.room(self.room_id).await {
+                Ok(room) => self
+                    .emit(&ServerEvent::Presence {
+                        members: crate::room::members(&room),
+                    })
+                    .await
+                    .map_err(gone),
+                Err(e) => Err(Some(Close::for_start_error(&e.into()))),
+            },
+            RoomSignal::Destroyed { by } => {
+                let _ = self.emit(&ServerEvent::Destroyed { by: by.clone() }).await;
+                Err(Some(Close::DESTROYED))
+            }
+            RoomSignal::Missed => Err(Some(Close::LAGGED)),
+        }
+    }
 }

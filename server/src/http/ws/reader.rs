@@ -1,0 +1,177 @@
+//! The reading half of a socket: client frames in, stored messages and
+//! refusals out.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message as WsMessage, WebSocket};
+use futures_util::stream::SplitStream;
+use futures_util::StreamExt;
+use private_chat_protocol::{ClientEvent, ErrorCode, ServerEvent};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{sleep_until, Instant};
+
+use super::close::Close;
+use super::session::Heard;
+use super::writer::{frame, Outbound};
+use crate::error::Error;
+use crate::guard::rate::Action;
+use crate::room::Member;
+use crate::state::AppState;
+
+/// Typing signals a socket may forward at most this often.
+const TYPING_EVERY: Duration = Duration::from_millis(1000);
+/// Longest pause in reading a socket that went over its message rate.
+const MAX_READ_PAUSE: Duration = Duration::from_secs(1);
+
+pub struct Reader {
+    state: AppState,
+    member: Member,
+    out: mpsc::Sender<Outbound>,
+    /// The client's address, for its message rate.
+    peer: Option<IpAddr>,
+    heard: Arc<Heard>,
+    last_typing: Option<Instant>,
+    /// Set when the client went over its message rate: its socket is not
+    /// read again before then, so a flood waits in its own TCP buffers
+    /// instead of costing the server a refusal per frame.
+    read_after: Option<Instant>,
+}
+
+/// How reading ended: a close for the writer to send, or `None` when the
+/// client is gone (or the writer, whose queue is closed).
+type End = Option<Close>;
+
+impl Reader {
+    pub fn new(
+        state: AppState,
+        member: Member,
+        out: mpsc::Sender<Outbound>,
+        peer: Option<IpAddr>,
+        heard: Arc<Heard>,
+    ) -> Self {
+        Self {
+            state,
+            member,
+            out,
+            peer,
+            heard,
+            last_typing: None,
+            read_after: None,
+        }
+    }
+
+    /// Reads until the client leaves, a frame ends the socket, or `stop`
+    /// fires (the writer ended); a frame being handled is finished first.
+    pub async fn run(
+        mut self,
+        mut stream: SplitStream<WebSocket>,
+        mut stop: oneshot::Receiver<()>,
+    ) {
+        loop {
+            if let Some(after) = self.read_after.take() {
+                tokio::select! {
+                    biased;
+                    _ = &mut stop => return,
+                    _ = sleep_until(after) => {}
+                }
+            }
+            let frame = tokio::select! {
+                biased;
+                _ = &mut stop => return,
+                frame = stream.next() => frame,
+            };
+            self.heard.touch();
+            let handled = match frame {
+                None | Some(Ok(WsMessage::Close(_))) => Err(None),
+                Some(Err(e)) => Err(Some(Close::for_read_error(&e))),
+                Some(Ok(WsMessage::Text(text))) => Box::pin(self.handle_text(text.as_str())).await,
+                Some(Ok(WsMessage::Binary(_))) => {
+                    let e = Error::new(
+                        ErrorCode::InvalidFrame,
+                        "Binary frames are not supported; send JSON text.",
+                    );
+                    self.refuse(e, None).await
+                }
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => Ok(()),
+            };
+            if let Err(end) = handled {
+                if let Some(close) = end {
+                    let _ = self.out.send(Outbound::End(Box::new(close))).await;
+                }
+                return;
+            }
+        }
+    }
+
+    async fn emit(&self, event: &ServerEvent) -> Result<(), End> {
+        self.out
+            .send(Outbound::Text(Box::new(frame(event))))
+            .await
+            .map_err(|_| None)
+    }
+
+    /// Answers a refused frame: an `error` frame, or the end of the socket
+    /// when the refusal means the room is gone.
+    async fn refuse(&self, e: Error, nonce: Option<String>) -> Result<(), End> {
+        crate::metrics::error(e.code);
+        if let Some(close) = Close::for_frame_error(&e) {
+            return Err(Some(close));
+        }
+        self.emit(&ServerEvent::Error {
+            error: e.code,
+            message: e.message.into_owned(),
+            nonce,
+        })
+        .await
+    }
+
+    /// Handles one client text frame; malformed input gets an error frame.
+    async fn handle_text(&mut self, text: &str) -> Result<(), End> {
+        let event = match serde_json::from_str::<ClientEvent>(text) {
+            Ok(event) => event,
+            Err(e) => {
+                let e = Error::new(
+                    ErrorCode::InvalidFrame,
+                    format!("Unknown or malformed frame: {e}"),
+                );
+                return self.refuse(e, None).await;
+            }
+        };
+        match event {
+            // A stored message comes back through the room's signals.
+            ClientEvent::Send { body, nonce } => {
+                if let Some(peer) = self.peer {
+                    if let Err(e) = self.state.guard.rates.check(Action::Message, peer) {
+                        let wait = e.retry_after.unwrap_or_default().min(MAX_READ_PAUSE);
+                        self.read_after = Some(Instant::now() + wait);
+                        return self.refuse(e, nonce).await;
+                    }
+                }
+                match self.member.send(&self.state, &body, nonce.as_deref()).await {
+                    // A retry is not announced again: answer this socket alone.
+                    Ok(appended) if appended.retry => {
+                        self.emit(&ServerEvent::Message {
+                            message: appended.message,
+                            nonce,
+                        })
+                        .await
+                    }
+                    Ok(_) => Ok(()),
+                    Err(e) => self.refuse(e, nonce).await,
+                }
+            }
+            ClientEvent::Typing {} => {
+                if self.last_typing.is_some_and(|t| t.elapsed() < TYPING_EVERY) {
+                    return Ok(());
+                }
+                self.last_typing = Some(Instant::now());
+                match self.member.typing(&self.state).await {
+                    Ok(()) => Ok(()),
+                    Err(e) => self.refuse(e, None).await,
+                }
+            }
+        }
+    }
+}

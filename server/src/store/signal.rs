@@ -53,8 +53,8 @@ impl Shared {
     }
 
     /// The socket frame of this signal, made by `make` the first time.
-    pub fn frame(&self, make: impl FnOnce(&RoomSignal) -> Utf8Bytes) -> Utf8Bytes {
-        self.frame.get_or_init(|| make(&self.signal)).clone()
+    pub fn frame(&self, make: impl FnOnce() -> Utf8Bytes) -> Utf8Bytes {
+        self.frame.get_or_init(make).clone()
     }
 }
 

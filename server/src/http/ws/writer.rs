@@ -218,7 +218,7 @@ impl Writer<'_> {
         };
         match &**signal {
             RoomSignal::Message { message, nonce } => {
-                let text = signal.frame(|_| {
+                let text = signal.frame(|| {
                     frame(&ServerEvent::Message {
                         message: message.clone(),
                         nonce: nonce.clone(),
@@ -227,7 +227,7 @@ impl Writer<'_> {
                 self.text(text).await.map_err(gone)
             }
             RoomSignal::Typing { member_id } if member_id != self.member_id => {
-                let text = signal.frame(|_| {
+                let text = signal.frame(|| {
                     frame(&ServerEvent::Typing {
                         member_id: member_id.clone(),
                     })

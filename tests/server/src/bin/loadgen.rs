@@ -121,14 +121,18 @@ struct UnderTest {
     child: Child,
     /// `http://127.0.0.1:<port>`.
     base: String,
+    /// Calls to the server (one HTTP client for the whole run).
+    api: Api,
 }
 
 impl UnderTest {
     /// Starts it and waits until it accepts connections.
     async fn spawn(mut cmd: Command, port: u16) -> Self {
+        let base = format!("http://127.0.0.1:{port}");
         let started = Self {
             child: cmd.stdout(Stdio::null()).spawn().expect("it starts"),
-            base: format!("http://127.0.0.1:{port}"),
+            api: Api::new(&base),
+            base,
         };
         for _ in 0..400 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -185,10 +189,6 @@ impl UnderTest {
         let mut cmd = Command::new(std::env::current_exe().expect("own path"));
         cmd.args(["--serve-relay", &format!("127.0.0.1:{port}")]);
         Self::spawn(cmd, port).await
-    }
-
-    fn api(&self) -> Api {
-        Api::new(&self.base)
     }
 
     /// (`VmRSS`, `VmHWM`) in KiB.
@@ -287,7 +287,7 @@ async fn open(target: &UnderTest, mode: Mode, seat: &Seat) -> Ws {
             .unwrap()
     } else {
         let mut req = target
-            .api()
+            .api
             .ws_url(&seat.room_id)
             .into_client_request()
             .unwrap();
@@ -508,16 +508,16 @@ async fn steady(
 ) -> Row {
     let pairs = match mode {
         Mode::Floor => relay_rooms(rooms),
-        Mode::Plain | Mode::Sealed => make_rooms(&target.api(), rooms).await,
+        Mode::Plain | Mode::Sealed => make_rooms(&target.api, rooms).await,
     };
     let mut keys = Vec::with_capacity(rooms);
     if mode == Mode::Sealed {
-        let api = target.api();
         let mut took = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
         for chunk in pairs.chunks(50) {
-            let done =
-                futures_util::future::join_all(chunk.iter().map(|(a, b)| key_exchange(&api, a, b)))
-                    .await;
+            let done = futures_util::future::join_all(
+                chunk.iter().map(|(a, b)| key_exchange(&target.api, a, b)),
+            )
+            .await;
             for (ka, kb, t) in done {
                 let _ = took.record(t.as_micros() as u64);
                 keys.push((Some(ka), Some(kb)));
@@ -584,7 +584,7 @@ async fn steady(
 }
 
 async fn idle(server: &UnderTest, backend: &str, sockets: usize) -> Row {
-    let pairs = make_rooms(&server.api(), sockets.div_ceil(2)).await;
+    let pairs = make_rooms(&server.api, sockets.div_ceil(2)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (before, _) = server.memory_kib();
     let mut open_sockets = Vec::with_capacity(sockets);

@@ -46,6 +46,21 @@ need_wasm_bindgen() {
   fi
 }
 
+# Binaryen's wasm-opt at a pinned version (Debian's is too old to read the
+# UI's wasm): the npm package, installed into target/binaryen of this clone.
+# Sets WASM_OPT.
+BINARYEN_VERSION=132.0.0
+need_wasm_opt() {
+  local dir=target/binaryen
+  WASM_OPT=$dir/node_modules/.bin/wasm-opt
+  if ! "$WASM_OPT" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*} "; then
+    need_packages nodejs npm
+    echo "==> installing binaryen $BINARYEN_VERSION (wasm-opt) into $dir"
+    mkdir -p "$dir"
+    npm install --silent --no-audit --no-fund --prefix "$dir" "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+}
+
 # How to build for wasm32: rustup's target when present, else Debian's
 # rustc-web with std built from source. Sets WASM_CARGO and WASM_ENV.
 need_wasm_toolchain() {
@@ -55,7 +70,10 @@ need_wasm_toolchain() {
   else
     need_packages rustc-web cargo-web rust-web-src rust-web-llvm lld-22
     WASM_CARGO=/usr/bin/cargo
-    WASM_ENV=(PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort)
+    # std is built here anyway, so a panic can abort without the code that
+    # formats its message (about 30 KB of the UI's wasm).
+    WASM_ENV=(PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+      RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort")
   fi
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Linux package (.deb) with tauri-cli, installing what it needs.
 #   scripts/package.sh            release package: target/release/bundle/deb/
-#   scripts/package.sh --debug    debug package (what the tests check, faster)
+#                                 (what people download and the tests check)
+#   scripts/package.sh --debug    debug package (faster to build; large)
 # Install it with: sudo apt install ./target/release/bundle/deb/private_chat_*.deb
 set -euo pipefail
 cd "$(dirname "$0")/.."

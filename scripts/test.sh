@@ -9,7 +9,8 @@
 #   ./scripts/test.sh app            the UI build; lints and unit tests of the UI and the shell;
 #                                    end-to-end tests of the real window under Xvfb, and of two
 #                                    windows on two network namespaces (needs root)
-#   ./scripts/test.sh package        the Linux package built (debug profile) and checked
+#   ./scripts/test.sh package        the release Linux package built, its size bounded, installed
+#                                    into a scratch root and started
 #
 # Stages combine (`./scripts/test.sh server app`); each ends with its own
 # results, and the run ends with one line that counts every test.
@@ -54,7 +55,7 @@ on_display() {
 }
 
 server_crates=(-p private-chat-protocol -p private-chat-crypto -p private-chat-server -p private-chat-tests)
-app_crates=(-p private-chat-ui -p private-chat-app -p private-chat-e2e)
+app_crates=(-p private-chat-ui -p private-chat-app -p private-chat-e2e -p private-chat-floor)
 
 # Docker does not run here: check the Dockerfile and compose.yaml as far as
 # tools from the package registries can (compose's own schema check, and
@@ -93,11 +94,13 @@ stage_app() {
   echo "==> app: reducer, shell and room-session tests"
   cargo test --locked "${app_crates[@]}" 2>&1 | tee -a "$results"
   echo "==> app: end-to-end tests of the app window (screenshots in artifacts/e2e)"
-  cargo build --locked -q -p private-chat-app
+  cargo build --locked -q --bins -p private-chat-app -p private-chat-floor -p private-chat-e2e
   rm -rf artifacts/e2e
   on_display cargo test --locked -p private-chat-e2e --test app_window -- --ignored --test-threads=1 2>&1 | tee -a "$results"
   echo "==> app: end-to-end encryption (two windows; Redis, MONITOR and log scanned)"
   on_display cargo test --locked -p private-chat-e2e --test encryption -- --ignored --test-threads=1 2>&1 | tee -a "$results"
+  echo "==> app: start-up benchmark smoke run (debug builds; figures not checked, see docs/benchmark.md)"
+  on_display target/debug/startup --debug --rounds 1
   echo "==> app: two computers (network namespaces, a window on each)"
   need_packages iproute2
   on_display cargo test --locked -p private-chat-e2e --test two_computers -- --ignored 2>&1 | tee -a "$results"
@@ -105,8 +108,8 @@ stage_app() {
 
 stage_package() {
   need_packages xvfb xauth webkit2gtk-driver xdotool dbus
-  echo "==> package: build (debug profile) and check it"
-  ./scripts/package.sh --debug
+  echo "==> package: the release package people download, built and checked (size bound included)"
+  ./scripts/package.sh
   on_display cargo test --locked -p private-chat-e2e --test package_deb -- --ignored 2>&1 | tee -a "$results"
 }
 

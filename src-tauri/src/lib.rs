@@ -77,6 +77,13 @@ pub fn run() {
             let keep_port = Box::new(move |port| settings::save_network_port(&keeper, port));
             let invite = links::invite_arg(std::env::args().skip(1));
             app.manage(core::Core::new(server, data_dir, port, keep_port, invite)?);
+            // Nothing here may hold up the window's first paint: the app's
+            // own server starts beside it (the UI's first command finds it
+            // up), and links register on a thread of their own.
+            let warm = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                let _ = warm.state::<core::Core>().home_url().await;
+            });
             register_links(app);
             Ok(())
         })
@@ -95,9 +102,13 @@ fn register_links<R: tauri::Runtime>(app: &tauri::App<R>) {
     {
         let installed = std::env::current_exe().is_ok_and(|exe| exe.starts_with("/usr"));
         if !installed {
-            if let Err(e) = app.deep_link().register_all() {
-                tracing::info!("privchat:// links not registered: {e}");
-            }
+            // It runs desktop tools (xdg-mime): a few hundred ms.
+            let handle = app.handle().clone();
+            std::thread::spawn(move || {
+                if let Err(e) = handle.deep_link().register_all() {
+                    tracing::info!("privchat:// links not registered: {e}");
+                }
+            });
         }
     }
     // macOS and mobile deliver links as events.

@@ -85,6 +85,8 @@ pub struct Launch {
     pub args: Vec<String>,
     /// Another binary than [`app_binary`] (say, one installed from the package).
     pub binary: Option<PathBuf>,
+    /// What shows that the window is up; the lobby or a room when `None`.
+    pub ready: Option<String>,
 }
 
 impl App {
@@ -142,7 +144,10 @@ impl App {
         };
         // The UI is up once it shows the lobby or a room (an empty page,
         // say a wasm that failed to start, shows neither).
-        app.ui.find("[data-testid=lobby], [data-testid=room]").await;
+        let ready = launch.ready.as_deref();
+        app.ui
+            .find(ready.unwrap_or("[data-testid=lobby], [data-testid=room]"))
+            .await;
         app
     }
 
@@ -220,6 +225,19 @@ impl App {
     }
 
     /// The private D-Bus session of this app (for launches that must reach it).
+    /// The app's processes: the app (the driver's child) and everything it
+    /// started (WebKit's web and network processes), pids first to last.
+    pub fn processes(&self) -> Vec<i32> {
+        let mut all = children_of(self.driver.id());
+        let mut i = 0;
+        while i < all.len() {
+            let more = children_of(all[i] as u32);
+            all.extend(more);
+            i += 1;
+        }
+        all
+    }
+
     pub fn bus_address(&self) -> &str {
         &self.bus_address
     }

@@ -393,8 +393,7 @@ async fn name_and_room_survive_a_restart() {
             std::env::temp_dir().join(format!("private-chat-e2e-restart-{}", std::process::id())),
         ),
         env: vec![("PRIVATE_CHAT_SERVER".into(), server.url())],
-        args: vec![],
-        binary: None,
+        ..Launch::default()
     };
     let _ = std::fs::remove_dir_all(launch.data_dir.as_ref().unwrap());
     std::fs::create_dir_all(launch.data_dir.as_ref().unwrap()).unwrap();

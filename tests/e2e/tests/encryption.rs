@@ -63,8 +63,7 @@ fn launch_on(server: &str, tag: &str) -> Launch {
     Launch {
         data_dir: Some(dir),
         env: vec![("PRIVATE_CHAT_SERVER".into(), server.to_owned())],
-        args: vec![],
-        binary: None,
+        ..Launch::default()
     }
 }
 

@@ -1,28 +1,29 @@
 //! The Linux package: what it installs, and that the installed app starts.
 //!
-//! `#[ignore]`d in plain `cargo test`: scripts/test.sh builds the package
-//! (scripts/package.sh --debug) and runs this with `--ignored` under Xvfb.
+//! `#[ignore]`d in plain `cargo test`: scripts/test.sh builds the release
+//! package (scripts/package.sh) and runs this with `--ignored` under Xvfb.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use private_chat_e2e::app::{App, Launch};
+use private_chat_e2e::bounds::PACKAGE_MAX_BYTES;
 
-/// The package: `PRIVATE_CHAT_DEB`, else the newest under target/*/bundle/deb.
+/// The package: `PRIVATE_CHAT_DEB`, else the newest release package.
 fn package() -> PathBuf {
     if let Some(p) = std::env::var_os("PRIVATE_CHAT_DEB") {
         return p.into();
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
-    let mut debs: Vec<PathBuf> = ["debug", "release"]
-        .iter()
-        .filter_map(|profile| std::fs::read_dir(root.join(profile).join("bundle/deb")).ok())
-        .flat_map(|dir| dir.flatten().map(|e| e.path()))
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/release/bundle/deb");
+    let mut debs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("no release package: run scripts/package.sh first")
+        .flatten()
+        .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "deb"))
         .collect();
     debs.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
     debs.pop()
-        .expect("no .deb found: run scripts/package.sh first")
+        .expect("no release package: run scripts/package.sh first")
 }
 
 fn dpkg_deb(args: &[&str]) -> String {
@@ -43,7 +44,16 @@ fn dpkg_deb(args: &[&str]) -> String {
 async fn the_package_installs_a_linked_desktop_app_that_starts() {
     let deb = package();
     let deb_str = deb.to_str().unwrap();
-    println!("package: {}", deb.display());
+    let bytes = std::fs::metadata(&deb).unwrap().len();
+    println!(
+        "package: {} ({bytes} bytes, {:.2} MiB; bound {PACKAGE_MAX_BYTES})",
+        deb.display(),
+        bytes as f64 / 1024.0 / 1024.0
+    );
+    assert!(
+        bytes <= PACKAGE_MAX_BYTES,
+        "the package is {bytes} bytes, over its bound of {PACKAGE_MAX_BYTES}"
+    );
 
     // Metadata.
     let info = dpkg_deb(&["--info", deb_str]);

@@ -54,7 +54,9 @@ need_wasm_opt() {
   local dir=target/binaryen
   WASM_OPT=$dir/node_modules/.bin/wasm-opt
   if ! "$WASM_OPT" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*} "; then
-    need_packages nodejs npm
+    # Debian's npm, unless an npm is there already (NodeSource's nodejs
+    # ships its own and conflicts with Debian's npm package).
+    command -v npm >/dev/null 2>&1 || need_packages nodejs npm
     echo "==> installing binaryen $BINARYEN_VERSION (wasm-opt) into $dir"
     mkdir -p "$dir"
     npm install --silent --no-audit --no-fund --prefix "$dir" "binaryen@$BINARYEN_VERSION" >/dev/null

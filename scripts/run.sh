@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 need_cargo
 need_app_packages
 ./scripts/build-ui.sh
-echo "==> building the app (release; the first build takes several minutes)"
-cargo build --locked --release -q -p private-chat-app
+echo "==> building the app (release, LTO; the first build takes 10-15 minutes on 2 cores)"
+cargo build --locked --release -q -p private-chat-app --bin private-chat
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "No display found: run this from a desktop session (or under xvfb-run)." >&2
   exit 1

@@ -224,7 +224,6 @@ impl App {
             .expect("the room id element has the full id as title")
     }
 
-    /// The private D-Bus session of this app (for launches that must reach it).
     /// The app's processes: the app (the driver's child) and everything it
     /// started (WebKit's web and network processes), pids first to last.
     pub fn processes(&self) -> Vec<i32> {
@@ -238,6 +237,7 @@ impl App {
         all
     }
 
+    /// The private D-Bus session of this app (for launches that must reach it).
     pub fn bus_address(&self) -> &str {
         &self.bus_address
     }

@@ -73,6 +73,7 @@ async fn main() {
         name: "private_chat (lobby)",
         binary: release.join("private-chat"),
         ready: "[data-testid=lobby]",
+        // LOBBY_INTERACTIVE_MARK of ui/src/components/lobby.rs.
         mark: "lobby-interactive",
     };
     for s in [&floor, &app] {

@@ -6,7 +6,7 @@
 pub const PACKAGE_MAX_BYTES: u64 = 10 * 1024 * 1024;
 
 /// The UI's wasm as the app embeds it (ui/dist, after wasm-opt), before
-/// compression: the ceiling the build holds today (403 KiB measured), so the
+/// compression: the ceiling the build holds today (404 KiB measured), so the
 /// size cannot grow back. Issue 12 asks for [`UI_WASM_TARGET_BYTES`]; that
 /// is not met yet (docs/benchmark.md says where the rest of the weight is).
 pub const UI_WASM_MAX_BYTES: u64 = 410 * 1024;

@@ -6,7 +6,7 @@
 //!
 //! ```sh
 //! ./scripts/build-ui.sh
-//! cargo build --release -p private-chat-app -p private-chat-floor
+//! cargo build --release --bins -p private-chat-app -p private-chat-floor
 //! cargo build -p private-chat-e2e --bin startup
 //! xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- target/debug/startup
 //! ```

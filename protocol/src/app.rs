@@ -6,6 +6,10 @@
 //! `create_room`, `join_room`) takes a channel under [`EVENTS_ARG`]; the
 //! room's first event on it is [`RoomEvent::Entered`] with the view, and
 //! every event of that room follows in order.
+//!
+//! Enums with data are externally tagged (serde's default,
+//! `{"variant": {..}}`): the UI reads them without buffering each value
+//! first, as an internal tag makes serde do, which keeps the UI's wasm small.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +18,11 @@ use crate::http::Member;
 
 /// Event carrying an invite link opened from outside (a string).
 pub const OPEN_INVITE_EVENT: &str = "open-invite";
+
+/// The Web Performance mark the UI sets the first time the lobby is usable
+/// (its name shown, its buttons enabled); the start-up benchmark
+/// (`tests/e2e/src/bin/startup.rs`) times the launch to it.
+pub const LOBBY_INTERACTIVE_MARK: &str = "lobby-interactive";
 
 /// The names of the shell's commands, as the shell registers them (its
 /// test checks the two lists match) and as the UI invokes them.
@@ -95,7 +104,7 @@ pub struct SetTitleArgs {
 
 /// Where rooms created in this app live (the settings view's choice).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ServerSettings {
     /// The app's own server, reachable on the local network while a room is
     /// open; `public_address` (`host:port`, for a forwarded port) is added
@@ -157,6 +166,9 @@ pub struct RoomView {
     pub member_id: String,
     /// The link to share (`privchat://room/...#<secret>`).
     pub invite: String,
+    /// The invite as a QR code: SVG markup the shell drew from `invite`
+    /// (empty when none could be drawn).
+    pub invite_qr: String,
     pub expires_in_ms: u64,
     /// Names are the ones the members' apps sent, end-to-end encrypted;
     /// a member whose name has not come yet has an empty one.
@@ -182,7 +194,7 @@ pub struct ChatMessage {
 
 /// How far the room's end-to-end encryption has come.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Security {
     /// The two apps have not finished their key exchange (the other person
     /// has not joined, or their app has not answered yet); nothing can be
@@ -218,6 +230,38 @@ pub enum Notice {
 }
 
 impl Notice {
+    /// Every notice.
+    pub const ALL: [Self; 11] = [
+        Self::RoomNotFound,
+        Self::RoomFull,
+        Self::DestroyedByYou,
+        Self::DestroyedByPeer,
+        Self::Expired,
+        Self::ServerUnreachable,
+        Self::UntrustedServer,
+        Self::InvalidInvite,
+        Self::InviteWithoutKey,
+        Self::KeyMismatch,
+        Self::ServerRefused,
+    ];
+
+    /// The snake_case name serde gives it (for readers without serde).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RoomNotFound => "room_not_found",
+            Self::RoomFull => "room_full",
+            Self::DestroyedByYou => "destroyed_by_you",
+            Self::DestroyedByPeer => "destroyed_by_peer",
+            Self::Expired => "expired",
+            Self::ServerUnreachable => "server_unreachable",
+            Self::UntrustedServer => "untrusted_server",
+            Self::InvalidInvite => "invalid_invite",
+            Self::InviteWithoutKey => "invite_without_key",
+            Self::KeyMismatch => "key_mismatch",
+            Self::ServerRefused => "server_refused",
+        }
+    }
+
     /// The sentence shown to people.
     pub fn text(self) -> &'static str {
         match self {
@@ -280,7 +324,7 @@ pub enum Connection {
 /// What the shell pushes to the UI on a room's channel. Each carries its
 /// room, so a late event of a room the UI already left is ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum RoomEvent {
     /// Always the first event: the room as it is now.
     Entered {
@@ -339,5 +383,38 @@ impl RoomEvent {
             | Self::Deadline { room_id, .. }
             | Self::Ended { room_id, .. } => room_id,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notice_names_are_serdes_and_all_lists_every_notice() {
+        for notice in Notice::ALL {
+            // A new notice fails to compile here until it is in `ALL` too.
+            match notice {
+                Notice::RoomNotFound
+                | Notice::RoomFull
+                | Notice::DestroyedByYou
+                | Notice::DestroyedByPeer
+                | Notice::Expired
+                | Notice::ServerUnreachable
+                | Notice::UntrustedServer
+                | Notice::InvalidInvite
+                | Notice::InviteWithoutKey
+                | Notice::KeyMismatch
+                | Notice::ServerRefused => {}
+            }
+            assert_eq!(
+                serde_json::to_value(notice).unwrap(),
+                serde_json::json!(notice.name())
+            );
+        }
+        let mut names: Vec<_> = Notice::ALL.iter().map(|n| n.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Notice::ALL.len());
     }
 }

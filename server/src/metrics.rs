@@ -37,9 +37,22 @@ fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// How often the recorder's upkeep runs (see [`upkeep`]).
+pub const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
 /// Installs the recorder (at start, so the first counts are not lost).
 pub fn install() {
     let _ = handle();
+}
+
+/// Folds the histogram's pending samples into its buckets. The recorder
+/// keeps every sample until then (`install_recorder` spawns no upkeep of
+/// its own), so without this an instance nobody scrapes would grow by
+/// every message's store time.
+pub fn upkeep() {
+    if let Some(handle) = handle() {
+        handle.run_upkeep();
+    }
 }
 
 /// A refusal answered, by its wire code.

@@ -157,7 +157,14 @@ pub async fn start_with_store(
         header_timeout,
         body_timeout,
     };
-    tokio::spawn(forget_idle_addresses(guard, watcher.clone()));
+    tokio::spawn(every(FORGET_EVERY, watcher.clone(), move || {
+        guard.rates.forget_idle()
+    }));
+    tokio::spawn(every(
+        crate::metrics::UPKEEP_EVERY,
+        watcher.clone(),
+        crate::metrics::upkeep,
+    ));
     let task = tokio::spawn(serve.run(listener, watcher, sockets));
     tracing::info!(%addr, backend, tls = served, "room server listening");
     Ok(RunningServer {
@@ -170,12 +177,12 @@ pub async fn start_with_store(
     })
 }
 
-/// Every minute, drops the rate buckets of addresses that went quiet.
-async fn forget_idle_addresses(guard: Arc<Guard>, mut stop: watch::Receiver<bool>) {
-    let mut every = tokio::time::interval(FORGET_EVERY);
+/// Runs a housekeeping `chore` every `period` until the server stops.
+async fn every(period: Duration, mut stop: watch::Receiver<bool>, chore: impl Fn()) {
+    let mut ticks = tokio::time::interval(period);
     loop {
         tokio::select! {
-            _ = every.tick() => guard.rates.forget_idle(),
+            _ = ticks.tick() => chore(),
             _ = stop.wait_for(|s| *s) => return,
         }
     }

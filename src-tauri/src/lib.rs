@@ -21,7 +21,7 @@
 //!   server (loopback, and the network over TLS while a room is open).
 //! - [`links`]: invites opened from outside (deep links, second launches).
 //! - [`confirm`], [`notify`]: the native dialog and notifications.
-//! - [`names`]: anonymous display names.
+//! - [`names`]: anonymous display names; [`qr`]: the invite's QR code.
 
 pub mod choice;
 pub mod client;
@@ -34,6 +34,7 @@ pub mod links;
 pub mod names;
 pub mod notify;
 pub mod private_file;
+pub mod qr;
 pub mod room;
 pub mod secure;
 pub mod settings;

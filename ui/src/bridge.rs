@@ -8,11 +8,12 @@ use private_chat_protocol::app::{
     command, Bootstrap, CommandError, JoinRoomArgs, NotificationArgs, RoomEvent, SendMessageArgs,
     ServerInfo, ServerSettings, SetTitleArgs, ARGS_ARG, EVENTS_ARG, OPEN_INVITE_EVENT,
 };
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::Callback;
+
+use crate::decode::Decode;
+use crate::encode::Encode;
 
 #[wasm_bindgen]
 extern "C" {
@@ -44,7 +45,7 @@ fn room_channel(events: Callback<RoomEvent>) -> Result<JsValue, CommandError> {
         .map_err(|_| local_error("Tauri's Channel is not a class"))?;
     let channel = js_sys::Reflect::construct(&class, &js_sys::Array::new()).map_err(missing)?;
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |message: JsValue| {
-        if let Ok(event) = serde_wasm_bindgen::from_value::<RoomEvent>(message) {
+        if let Some(event) = RoomEvent::decode(&message) {
             events.emit(event);
         }
     });
@@ -81,31 +82,24 @@ impl Invoke {
         self
     }
 
-    fn args<A: Serialize>(self, args: &A) -> Self {
-        // Plain objects, not Maps, so the shell's serde sees ordinary JSON.
-        let value = args
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(|e| local_error(&e.to_string()));
-        self.set(ARGS_ARG, value)
+    fn args<A: Encode>(self, args: &A) -> Self {
+        self.set(ARGS_ARG, Ok(args.encode()))
     }
 
     fn events(self, events: Callback<RoomEvent>) -> Self {
         self.set(EVENTS_ARG, room_channel(events))
     }
 
-    async fn call<R: DeserializeOwned>(self) -> Result<R, CommandError> {
+    async fn call<R: Decode>(self) -> Result<R, CommandError> {
         if let Some(e) = self.failed {
             return Err(e);
         }
         match tauri_invoke(self.command, self.payload.into()).await {
-            Ok(value) => {
-                serde_wasm_bindgen::from_value(value).map_err(|e| local_error(&e.to_string()))
-            }
-            Err(err) => Err(
-                serde_wasm_bindgen::from_value(err.clone()).unwrap_or_else(|_| {
-                    local_error(&err.as_string().unwrap_or_else(|| format!("{err:?}")))
-                }),
-            ),
+            Ok(value) => R::decode(&value)
+                .ok_or_else(|| local_error("the shell's answer was not understood")),
+            Err(err) => Err(CommandError::decode(&err).unwrap_or_else(|| {
+                local_error(&err.as_string().unwrap_or_else(|| format!("{err:?}")))
+            })),
         }
     }
 
@@ -197,7 +191,7 @@ pub fn on_open_invite(callback: Callback<String>) {
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
         let payload =
             js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
-        if let Ok(link) = serde_wasm_bindgen::from_value::<String>(payload) {
+        if let Some(link) = payload.as_string() {
             callback.emit(link);
         }
     });

@@ -6,7 +6,8 @@
 //! - [`components`]: what is drawn; one component per concept.
 //! - [`hooks`]: the clock, read by the components that show time.
 //! - [`bridge`]: the only module that talks to the shell: one typed function
-//!   per command, and the room channels.
+//!   per command, and the room channels; [`decode`] reads what the shell
+//!   sends, [`encode`] writes what it is sent.
 //!
 //! The UI never touches the network: the shell owns the room server
 //! connection and pushes [`private_chat_protocol::app::RoomEvent`]s on the
@@ -14,6 +15,8 @@
 
 pub mod bridge;
 pub mod components;
+pub mod decode;
+pub mod encode;
 pub mod hooks;
 pub mod state;
 

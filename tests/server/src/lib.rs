@@ -9,12 +9,14 @@
 //! - [`server`]: starting the room server on either backend.
 //! - [`client`]: raw HTTP and WebSocket calls.
 //! - [`relay`]: the load generator's floor, a bare WebSocket relay.
+//! - [`memory`]: a process's resident memory, for the benchmarks.
 //!
 //! The end-to-end tests of the app window live in their own crate
 //! (`tests/e2e`), so these build and run without the app.
 
 pub mod client;
 pub mod cluster;
+pub mod memory;
 pub mod redis;
 pub mod relay;
 pub mod server;

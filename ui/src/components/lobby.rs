@@ -1,12 +1,9 @@
 //! The lobby: your anonymous name, create a room, or join one by invite.
 
-use private_chat_protocol::app::ServerInfo;
+use private_chat_protocol::app::{ServerInfo, LOBBY_INTERACTIVE_MARK};
 use private_chat_protocol::invite::Invite;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-
-/// The Web Performance mark set when the lobby first becomes usable.
-pub const LOBBY_INTERACTIVE_MARK: &str = "lobby-interactive";
 
 #[derive(Properties, PartialEq)]
 pub struct LobbyProps {

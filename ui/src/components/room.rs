@@ -95,7 +95,7 @@ pub fn RoomView(props: &RoomProps) -> Html {
                         <p>{ "Share the invite with one person. Only they can join." }</p>
                         <code class="invite" data-testid="invite-link">{ room.invite.clone() }</code>
                     </div>
-                    <InviteQr text={room.invite.clone()} />
+                    <InviteQr svg={AttrValue::from(room.invite_qr.clone())} />
                 </section>
             }
 

@@ -228,6 +228,7 @@ mod tests {
             room_id: ROOM.into(),
             member_id: "me".into(),
             invite: format!("privchat://room/{ROOM}"),
+            invite_qr: "<svg/>".into(),
             expires_in_ms: 600_000,
             members: vec![member("me", true)],
             messages,

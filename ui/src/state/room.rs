@@ -38,6 +38,9 @@ pub struct Room {
     pub room_id: String,
     pub member_id: String,
     pub invite: String,
+    /// The invite's QR code (SVG markup from the shell); shared, as it is
+    /// copied with the state at every action.
+    pub invite_qr: Rc<str>,
     /// Local-clock time of the self-destruct, from the server's `expires_in_ms`.
     pub deadline_ms: f64,
     /// When the deadline was last set. A component's clock may lag behind an
@@ -75,6 +78,7 @@ impl Room {
             room_id: view.room_id,
             member_id: view.member_id,
             invite: view.invite,
+            invite_qr: view.invite_qr.into(),
             deadline_ms: now_ms + view.expires_in_ms as f64,
             deadline_set_ms: now_ms,
             members: view.members,

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use private_chat_e2e::app::{App, Launch};
+use private_chat_protocol::app::LOBBY_INTERACTIVE_MARK;
 
 /// Launches of each; the verdicts use the medians.
 const ROUNDS: usize = 5;
@@ -73,8 +74,7 @@ async fn main() {
         name: "private_chat (lobby)",
         binary: release.join("private-chat"),
         ready: "[data-testid=lobby]",
-        // LOBBY_INTERACTIVE_MARK of ui/src/components/lobby.rs.
-        mark: "lobby-interactive",
+        mark: LOBBY_INTERACTIVE_MARK,
     };
     for s in [&floor, &app] {
         assert!(
@@ -150,7 +150,10 @@ async fn measure(subject: &Subject) -> Sample {
     let started_ms = start_epoch_ms(main_pid);
     tokio::time::sleep(SETTLE).await;
     let processes = app.processes();
-    let rss_kib = processes.iter().map(|pid| rss_kib(*pid)).sum();
+    let rss_kib = processes
+        .iter()
+        .map(|pid| private_chat_tests::memory::resident(*pid as u32).now_kib)
+        .sum();
     app.quit().await;
     Sample {
         interactive_ms: mark_ms - started_ms,
@@ -207,17 +210,6 @@ fn start_epoch_ms(pid: i32) -> f64 {
         * 1000.0;
     let boot_now_s = now.tv_sec as f64 + now.tv_nsec as f64 / 1e9;
     wall_ms - (boot_now_s - ticks / hz) * 1000.0
-}
-
-fn rss_kib(pid: i32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

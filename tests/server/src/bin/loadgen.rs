@@ -193,17 +193,8 @@ impl UnderTest {
 
     /// (`VmRSS`, `VmHWM`) in KiB.
     fn memory_kib(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
+        let resident = private_chat_tests::memory::resident(self.child.id());
+        (resident.now_kib, resident.peak_kib)
     }
 
     /// CPU time spent so far, user and system, all threads.

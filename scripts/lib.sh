@@ -84,10 +84,18 @@ need_app_packages() {
   need_packages libwebkit2gtk-4.1-dev pkg-config build-essential libssl-dev xdg-utils
 }
 
-# tauri-cli 2 (cargo tauri), installed once into ~/.cargo/bin (about 15 min).
+# tauri-cli at a pinned version: the npm package, which ships the CLI
+# prebuilt for Linux, macOS and Windows (seconds, where `cargo install
+# tauri-cli` compiles for about 15 minutes), installed into
+# target/tauri-cli of this clone. Sets TAURI_CLI (an absolute path).
+TAURI_CLI_VERSION=2.12.4
 need_tauri_cli() {
-  if ! cargo tauri --version 2>/dev/null | grep -q '^tauri-cli 2\.'; then
-    echo "==> installing tauri-cli 2 (once, about 15 minutes)"
-    cargo install -q tauri-cli --version "^2" --locked
+  local dir=$PWD/target/tauri-cli
+  TAURI_CLI=$dir/node_modules/.bin/tauri
+  if ! "$TAURI_CLI" --version 2>/dev/null | grep -q "^tauri-cli $TAURI_CLI_VERSION\$"; then
+    command -v npm >/dev/null 2>&1 || need_packages nodejs npm
+    echo "==> installing tauri-cli $TAURI_CLI_VERSION into target/tauri-cli"
+    mkdir -p "$dir"
+    npm install --silent --no-audit --no-fund --prefix "$dir" "@tauri-apps/cli@$TAURI_CLI_VERSION" >/dev/null
   fi
 }

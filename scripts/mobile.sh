@@ -16,4 +16,4 @@ fi
 need_cargo
 need_tauri_cli
 ./scripts/build-ui.sh
-(cd src-tauri && cargo tauri "$platform" "$@")
+(cd src-tauri && "$TAURI_CLI" "$platform" "$@")

@@ -13,7 +13,7 @@ need_tauri_cli
 ./scripts/build-ui.sh
 
 echo "==> bundling the .deb"
-(cd src-tauri && cargo tauri build --bundles deb "$@")
+(cd src-tauri && "$TAURI_CLI" build --bundles deb "$@")
 profile=release
 for arg in "$@"; do [ "$arg" = "--debug" ] && profile=debug; done
 ls -1 target/$profile/bundle/deb/*.deb

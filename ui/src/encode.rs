@@ -116,7 +116,6 @@ pub(crate) mod tests {
         }
     }
 
-    /// Writes what serde writes, so the shell's serde reads it.
     /// One value of each `ServerSettings` shape (also read back by
     /// `decode`'s tests).
     pub(crate) fn every_server_settings() -> [ServerSettings; 3] {
@@ -133,6 +132,7 @@ pub(crate) mod tests {
         ]
     }
 
+    /// Writes what serde writes, so the shell's serde reads it.
     fn same_as_serde<T: Encode + Serialize>(value: T) {
         assert_eq!(
             value.encode::<Json>(),

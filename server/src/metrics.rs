@@ -62,8 +62,8 @@ pub fn error(code: ErrorCode) {
 
 /// A message stored (retries not counted).
 pub fn message_stored() {
-    static MESSAGES_STORED: OnceLock<metrics::Counter> = OnceLock::new();
-    MESSAGES_STORED
+    static HANDLE: OnceLock<metrics::Counter> = OnceLock::new();
+    HANDLE
         .get_or_init(|| {
             install();
             metrics::counter!(MESSAGES)
@@ -71,26 +71,69 @@ pub fn message_stored() {
         .increment(1);
 }
 
-thread_local! {
-    /// The store histogram's handle per operation, so the hot path (one
-    /// store call per message) skips the registry's lookup.
-    static STORE_HANDLES: std::cell::RefCell<Vec<(&'static str, metrics::Histogram)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+/// The store's operations, the `op` label of [`STORE_SECONDS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreOp {
+    Health,
+    CreateRoom,
+    JoinRoom,
+    Room,
+    AppendMessage,
+    Messages,
+    Destroy,
+    Connect,
+    Renew,
+    Disconnect,
+    Publish,
+    Subscribe,
 }
 
-/// How long one store operation took.
-pub fn store_call(op: &'static str, took: Duration) {
-    install();
-    STORE_HANDLES.with_borrow_mut(|handles| {
-        let at = match handles.iter().position(|(o, _)| *o == op) {
-            Some(at) => at,
-            None => {
-                handles.push((op, metrics::histogram!(STORE_SECONDS, "op" => op)));
-                handles.len() - 1
-            }
-        };
-        handles[at].1.record(took.as_secs_f64());
+impl StoreOp {
+    /// Every operation in declaration order: [`store_call`] indexes its
+    /// handles by discriminant.
+    const ALL: [StoreOp; 12] = [
+        Self::Health,
+        Self::CreateRoom,
+        Self::JoinRoom,
+        Self::Room,
+        Self::AppendMessage,
+        Self::Messages,
+        Self::Destroy,
+        Self::Connect,
+        Self::Renew,
+        Self::Disconnect,
+        Self::Publish,
+        Self::Subscribe,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Health => "health",
+            Self::CreateRoom => "create_room",
+            Self::JoinRoom => "join_room",
+            Self::Room => "room",
+            Self::AppendMessage => "append_message",
+            Self::Messages => "messages",
+            Self::Destroy => "destroy",
+            Self::Connect => "connect",
+            Self::Renew => "renew",
+            Self::Disconnect => "disconnect",
+            Self::Publish => "publish",
+            Self::Subscribe => "subscribe",
+        }
+    }
+}
+
+/// How long one store operation took. The histograms' handles are made
+/// once, like [`message_stored`]'s, so the hot path (one store call per
+/// message) skips the registry's lookup.
+pub fn store_call(op: StoreOp, took: Duration) {
+    static HANDLES: OnceLock<[metrics::Histogram; StoreOp::ALL.len()]> = OnceLock::new();
+    let handles = HANDLES.get_or_init(|| {
+        install();
+        StoreOp::ALL.map(|op| metrics::histogram!(STORE_SECONDS, "op" => op.as_str()))
     });
+    handles[op as usize].record(took.as_secs_f64());
 }
 
 /// What the server knows only when asked.
@@ -131,4 +174,22 @@ pub fn render(gauges: &Gauges) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoreOp;
+
+    /// `store_call` indexes its handles by discriminant: `ALL` must list
+    /// every operation in declaration order, each under its own label.
+    #[test]
+    fn store_ops_index_their_own_handle() {
+        for (at, op) in StoreOp::ALL.iter().enumerate() {
+            assert_eq!(*op as usize, at, "{op:?}");
+        }
+        let mut labels: Vec<_> = StoreOp::ALL.iter().map(|op| op.as_str()).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), StoreOp::ALL.len());
+    }
 }

@@ -31,6 +31,7 @@ pub mod core;
 pub mod embedded;
 pub mod host;
 pub mod links;
+pub mod memory_host;
 pub mod names;
 pub mod notify;
 pub mod private_file;

@@ -4,10 +4,11 @@
 //! end to end, the two apps agree keys and the server holds only ciphertext.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use private_chat_app::client::{Api, ClientError};
+use private_chat_app::memory_host::MemoryHost;
 use private_chat_app::room::{self, Host, RoomHandle, Sink};
 use private_chat_app::secure::{Engine, KeyFile};
 use private_chat_app::settings::SavedSeat;
@@ -16,38 +17,6 @@ use private_chat_protocol::app::{Connection, Notice, RoomEvent, Security};
 use private_chat_protocol::Session;
 use private_chat_server::{Config, RunningServer};
 use tokio::sync::mpsc;
-
-/// Settings and notifications kept in memory.
-#[derive(Default)]
-struct TestHost {
-    seat: Mutex<Option<SavedSeat>>,
-    notified: Mutex<Vec<String>>,
-    ended: Mutex<Vec<String>>,
-    /// The person chose to see message text in notifications.
-    show_text: bool,
-}
-
-impl Host for TestHost {
-    fn saved_seat(&self) -> Option<SavedSeat> {
-        self.seat.lock().unwrap().clone()
-    }
-
-    fn save_seat(&self, seat: Option<&SavedSeat>) {
-        *self.seat.lock().unwrap() = seat.cloned();
-    }
-
-    fn notify(&self, text: &str) {
-        self.notified.lock().unwrap().push(text.to_owned());
-    }
-
-    fn notification_text(&self) -> bool {
-        self.show_text
-    }
-
-    fn ended(&self, seat: &SavedSeat) {
-        self.ended.lock().unwrap().push(seat.room_id.clone());
-    }
-}
 
 type Events = mpsc::UnboundedReceiver<RoomEvent>;
 
@@ -101,7 +70,7 @@ async fn open_in(
     dir: &std::path::Path,
     api: &Api,
     s: &Session,
-    host: &Arc<TestHost>,
+    host: &Arc<MemoryHost>,
 ) -> Result<(RoomHandle, Events), ClientError> {
     let (sink, events) = sink();
     let handle = room::open(
@@ -137,7 +106,7 @@ async fn open(
     api: &Api,
     s: &Session,
     dir: &std::path::Path,
-    host: &Arc<TestHost>,
+    host: &Arc<MemoryHost>,
 ) -> (RoomHandle, Events) {
     open_in(dir, api, s, host).await.expect("the room opens")
 }
@@ -230,7 +199,7 @@ async fn silent(events: &mut Events) {
 async fn the_view_comes_first_then_the_room_lives_until_destroyed() {
     let (_server, api) = server().await;
     let Pair { a, b, dir_a, dir_b } = pair(&api).await;
-    let host = Arc::new(TestHost::default());
+    let host = Arc::new(MemoryHost::default());
     let (room, mut events) = open(&api, &a, &dir_a, &host).await;
 
     match events.recv().await.unwrap() {
@@ -250,7 +219,7 @@ async fn the_view_comes_first_then_the_room_lives_until_destroyed() {
     // Nothing goes out before the other app answered.
     assert!(room.send("too early".into(), "n0".into()).await.is_err());
 
-    let (peer, mut peer_events) = open(&api, &b, &dir_b, &Arc::new(TestHost::default())).await;
+    let (peer, mut peer_events) = open(&api, &b, &dir_b, &Arc::new(MemoryHost::default())).await;
     let code = secured_only(&mut events).await;
     assert_eq!(
         secured(&mut peer_events).await,
@@ -266,7 +235,7 @@ async fn the_view_comes_first_then_the_room_lives_until_destroyed() {
         |e| matches!(e, RoomEvent::Message { nonce: Some(n), .. } if n == "n1"),
     )
     .await;
-    assert!(host.notified.lock().unwrap().is_empty());
+    assert!(host.notified().is_empty());
 
     // The peer's message notifies, without its text; names came sealed.
     peer.send("secret words".into(), "p1".into()).await.unwrap();
@@ -288,7 +257,7 @@ async fn the_view_comes_first_then_the_room_lives_until_destroyed() {
         |e| matches!(e, RoomEvent::Message { message, .. } if message.text.as_deref() == Some("and more")),
     )
     .await;
-    let notified = host.notified.lock().unwrap().clone();
+    let notified = host.notified();
     assert_eq!(notified.len(), 1, "{notified:?}");
     assert!(!notified[0].contains("secret"));
 
@@ -324,7 +293,7 @@ async fn the_view_comes_first_then_the_room_lives_until_destroyed() {
     silent(&mut events).await;
     assert!(host.saved_seat().is_none());
     assert!(!key_file.path().exists(), "the keys go with the room");
-    assert_eq!(*host.ended.lock().unwrap(), [a.room_id.as_str()]);
+    assert_eq!(host.ended_rooms(), [a.room_id.as_str()]);
     assert!(!room.is_open());
     assert!(room.send("late".into(), "n2".into()).await.is_err());
     let peer_end = next(&mut peer_events, "the peer's end", ended).await;
@@ -348,10 +317,10 @@ async fn the_view_comes_first_then_the_room_lives_until_destroyed() {
 async fn a_new_sink_takes_over_with_a_fresh_view() {
     let (_server, api) = server().await;
     let Pair { a, b, dir_a, dir_b } = pair(&api).await;
-    let host = Arc::new(TestHost::default());
+    let host = Arc::new(MemoryHost::default());
     let (room, mut first) = open(&api, &a, &dir_a, &host).await;
     next(&mut first, "online", online).await;
-    let (_peer, _peer_events) = open(&api, &b, &dir_b, &Arc::new(TestHost::default())).await;
+    let (_peer, _peer_events) = open(&api, &b, &dir_b, &Arc::new(MemoryHost::default())).await;
     secured_only(&mut first).await;
     room.send("before reload".into(), "n1".into())
         .await
@@ -387,14 +356,14 @@ async fn a_new_sink_takes_over_with_a_fresh_view() {
 #[tokio::test]
 async fn leaving_locally_keeps_the_seat_and_an_ended_room_forgets_it() {
     let (_server, api) = server().await;
-    let host = Arc::new(TestHost::default());
+    let host = Arc::new(MemoryHost::default());
 
     // Dropping every handle stops the session quietly: the room lives on,
     // and the seat stays so the app can come back to it.
     let Pair { a, b, dir_a, dir_b } = pair(&api).await;
     let (room, mut events) = open(&api, &a, &dir_a, &host).await;
     next(&mut events, "online", online).await;
-    let (peer, mut peer_events) = open(&api, &b, &dir_b, &Arc::new(TestHost::default())).await;
+    let (peer, mut peer_events) = open(&api, &b, &dir_b, &Arc::new(MemoryHost::default())).await;
     secured_only(&mut events).await;
     secured(&mut peer_events).await;
     peer.send("kept for later".into(), "p1".into())
@@ -407,10 +376,7 @@ async fn leaving_locally_keeps_the_seat_and_an_ended_room_forgets_it() {
     drop(room);
     silent(&mut events).await;
     assert_eq!(host.saved_seat().unwrap().room_id, a.room_id);
-    assert!(
-        host.ended.lock().unwrap().is_empty(),
-        "leaving is not an end"
-    );
+    assert!(host.ended_rooms().is_empty(), "leaving is not an end");
     assert!(api.room(&a.room_id, &a.token).await.is_ok());
 
     // Coming back (a restart): the history is readable from the key file.
@@ -463,11 +429,11 @@ async fn a_joiner_with_another_key_is_refused_and_the_creator_told() {
     let (dir_a, dir_b) = (data_dir(), data_dir());
     keep(&dir_a, &a, Role::Creator, &InviteSecret::random());
     keep(&dir_b, &b, Role::Joiner, &InviteSecret::random());
-    let host = Arc::new(TestHost::default());
+    let host = Arc::new(MemoryHost::default());
     let (room, mut events) = open(&api, &a, &dir_a, &host).await;
     next(&mut events, "online", online).await;
 
-    let joiner_host = Arc::new(TestHost::default());
+    let joiner_host = Arc::new(MemoryHost::default());
     let refused = open_in(&dir_b, &api, &b, &joiner_host).await;
     assert!(
         matches!(refused, Err(ClientError::KeyMismatch)),
@@ -501,10 +467,10 @@ async fn a_joiner_with_another_key_is_refused_and_the_creator_told() {
 async fn changed_and_replayed_messages_show_as_not_verified_in_place() {
     let (_server, api) = server().await;
     let Pair { a, b, dir_a, dir_b } = pair(&api).await;
-    let host = Arc::new(TestHost::default());
+    let host = Arc::new(MemoryHost::default());
     let (room, mut events) = open(&api, &a, &dir_a, &host).await;
     next(&mut events, "online", online).await;
-    let (peer, mut peer_events) = open(&api, &b, &dir_b, &Arc::new(TestHost::default())).await;
+    let (peer, mut peer_events) = open(&api, &b, &dir_b, &Arc::new(MemoryHost::default())).await;
     secured_only(&mut events).await;
     secured(&mut peer_events).await;
     peer.send("genuine".into(), "p1".into()).await.unwrap();
@@ -562,7 +528,7 @@ async fn changed_and_replayed_messages_show_as_not_verified_in_place() {
 async fn a_creator_back_from_a_restart_before_the_answer_makes_a_new_offer() {
     let (_server, api) = server().await;
     let Pair { a, b, dir_a, dir_b } = pair(&api).await;
-    let host = Arc::new(TestHost::default());
+    let host = Arc::new(MemoryHost::default());
     // The creator's app posts its offer, then quits before any answer.
     let (room, mut events) = open(&api, &a, &dir_a, &host).await;
     next(&mut events, "online", online).await;
@@ -570,7 +536,7 @@ async fn a_creator_back_from_a_restart_before_the_answer_makes_a_new_offer() {
     silent(&mut events).await;
 
     // The joiner answers that offer; nobody holds its ephemeral key now.
-    let (peer, mut peer_events) = open(&api, &b, &dir_b, &Arc::new(TestHost::default())).await;
+    let (peer, mut peer_events) = open(&api, &b, &dir_b, &Arc::new(MemoryHost::default())).await;
     next(&mut peer_events, "peer online", online).await;
     assert!(peer.send("too early".into(), "p0".into()).await.is_err());
 
@@ -604,13 +570,10 @@ async fn a_creator_back_from_a_restart_before_the_answer_makes_a_new_offer() {
 async fn notifications_show_text_only_when_chosen() {
     let (_server, api) = server().await;
     let Pair { a, b, dir_a, dir_b } = pair(&api).await;
-    let host = Arc::new(TestHost {
-        show_text: true,
-        ..TestHost::default()
-    });
+    let host = Arc::new(MemoryHost::showing_text());
     let (_room, mut events) = open(&api, &a, &dir_a, &host).await;
     next(&mut events, "online", online).await;
-    let (peer, mut peer_events) = open(&api, &b, &dir_b, &Arc::new(TestHost::default())).await;
+    let (peer, mut peer_events) = open(&api, &b, &dir_b, &Arc::new(MemoryHost::default())).await;
     secured_only(&mut events).await;
     secured(&mut peer_events).await;
     peer.send("see you at six".into(), "p1".into())
@@ -620,6 +583,6 @@ async fn notifications_show_text_only_when_chosen() {
         matches!(e, RoomEvent::Message { .. })
     })
     .await;
-    let notified = host.notified.lock().unwrap().clone();
+    let notified = host.notified();
     assert_eq!(notified, [format!("{}: see you at six", b.member_id)]);
 }

@@ -9,12 +9,12 @@ use private_chat_protocol::Message;
 use uuid::Uuid;
 
 use super::{Appended, MemberRecord, RoomSignal, RoomSnapshot, Store, StoreError, Subscription};
-use crate::metrics;
+use crate::metrics::{self, StoreOp};
 
 pub struct Measured(pub Arc<dyn Store>);
 
 /// Runs `call`, recording its time under `op`.
-async fn timed<T>(op: &'static str, call: impl std::future::Future<Output = T>) -> T {
+async fn timed<T>(op: StoreOp, call: impl std::future::Future<Output = T>) -> T {
     let started = Instant::now();
     let out = call.await;
     metrics::store_call(op, started.elapsed());
@@ -28,7 +28,7 @@ impl Store for Measured {
     }
 
     async fn health(&self) -> Result<(), StoreError> {
-        timed("health", self.0.health()).await
+        timed(StoreOp::Health, self.0.health()).await
     }
 
     async fn create_room(
@@ -37,7 +37,11 @@ impl Store for Measured {
         creator: &MemberRecord,
         ttl: Duration,
     ) -> Result<Duration, StoreError> {
-        timed("create_room", self.0.create_room(room_id, creator, ttl)).await
+        timed(
+            StoreOp::CreateRoom,
+            self.0.create_room(room_id, creator, ttl),
+        )
+        .await
     }
 
     async fn join_room(
@@ -45,11 +49,11 @@ impl Store for Measured {
         room_id: Uuid,
         member: &MemberRecord,
     ) -> Result<Duration, StoreError> {
-        timed("join_room", self.0.join_room(room_id, member)).await
+        timed(StoreOp::JoinRoom, self.0.join_room(room_id, member)).await
     }
 
     async fn room(&self, room_id: Uuid) -> Result<RoomSnapshot, StoreError> {
-        timed("room", self.0.room(room_id)).await
+        timed(StoreOp::Room, self.0.room(room_id)).await
     }
 
     async fn append_message(
@@ -63,7 +67,7 @@ impl Store for Measured {
         let call = self
             .0
             .append_message(room_id, author, body, nonce, max_messages);
-        timed("append_message", call).await
+        timed(StoreOp::AppendMessage, call).await
     }
 
     async fn messages(
@@ -72,11 +76,11 @@ impl Store for Measured {
         after: Option<u64>,
         limit: usize,
     ) -> Result<Vec<Message>, StoreError> {
-        timed("messages", self.0.messages(room_id, after, limit)).await
+        timed(StoreOp::Messages, self.0.messages(room_id, after, limit)).await
     }
 
     async fn destroy(&self, room_id: Uuid, by: &str) -> Result<(), StoreError> {
-        timed("destroy", self.0.destroy(room_id, by)).await
+        timed(StoreOp::Destroy, self.0.destroy(room_id, by)).await
     }
 
     async fn connect(
@@ -87,7 +91,7 @@ impl Store for Measured {
         max_sockets: usize,
     ) -> Result<(), StoreError> {
         let call = self.0.connect(room_id, member_id, socket_id, max_sockets);
-        timed("connect", call).await
+        timed(StoreOp::Connect, call).await
     }
 
     async fn renew(
@@ -96,7 +100,7 @@ impl Store for Measured {
         member_id: &str,
         socket_id: &str,
     ) -> Result<(), StoreError> {
-        timed("renew", self.0.renew(room_id, member_id, socket_id)).await
+        timed(StoreOp::Renew, self.0.renew(room_id, member_id, socket_id)).await
     }
 
     async fn disconnect(
@@ -106,17 +110,17 @@ impl Store for Measured {
         socket_id: &str,
     ) -> Result<(), StoreError> {
         timed(
-            "disconnect",
+            StoreOp::Disconnect,
             self.0.disconnect(room_id, member_id, socket_id),
         )
         .await
     }
 
     async fn publish(&self, room_id: Uuid, signal: &RoomSignal) -> Result<(), StoreError> {
-        timed("publish", self.0.publish(room_id, signal)).await
+        timed(StoreOp::Publish, self.0.publish(room_id, signal)).await
     }
 
     async fn subscribe(&self, room_id: Uuid) -> Result<Subscription, StoreError> {
-        timed("subscribe", self.0.subscribe(room_id)).await
+        timed(StoreOp::Subscribe, self.0.subscribe(room_id)).await
     }
 }

@@ -272,8 +272,9 @@ impl RedisStore {
     }
 
     /// [`Self::connect`] to one server or to a Redis Cluster. In a cluster
-    /// the pub/sub connection goes to one seed node (classic `PUBLISH` reaches
-    /// every node) and moves to the next seed when it is lost.
+    /// the subscriber is a cluster connection of its own, which sends each
+    /// channel's `SSUBSCRIBE` to the master of that channel's slot
+    /// ([`super::redis_shard`]).
     pub async fn open(target: &Target) -> Result<Self, StoreError> {
         let conn = RedisConn::open(target).await.map_err(unavailable)?;
         let fanout = Arc::new(Fanout {

@@ -3,11 +3,12 @@
 //! settings and notifications kept in memory and keys in a folder of its own.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use private_chat_app::client::{Api, ClientError};
-use private_chat_app::room::{self, Host, RoomHandle};
+use private_chat_app::memory_host::MemoryHost;
+use private_chat_app::room::{self, RoomHandle};
 use private_chat_app::secure::{opaque_name, Engine, KeyFile};
 use private_chat_app::settings::SavedSeat;
 use private_chat_crypto::{InviteSecret, Role};
@@ -15,23 +16,6 @@ use private_chat_protocol::app::{Connection, RoomEvent, Security};
 use private_chat_protocol::invite::Invite;
 use private_chat_protocol::Session;
 use tokio::sync::mpsc;
-
-/// Settings and notifications in memory.
-#[derive(Default)]
-struct MemoryHost {
-    seat: Mutex<Option<SavedSeat>>,
-}
-
-impl Host for MemoryHost {
-    fn saved_seat(&self) -> Option<SavedSeat> {
-        self.seat.lock().unwrap().clone()
-    }
-    fn save_seat(&self, seat: Option<&SavedSeat>) {
-        *self.seat.lock().unwrap() = seat.cloned();
-    }
-    fn notify(&self, _: &str) {}
-    fn ended(&self, _: &SavedSeat) {}
-}
 
 /// A member of a room, driven by the test.
 pub struct Peer {

@@ -2,6 +2,7 @@
 //! socket lives, given back however the socket ends, including an upgrade
 //! that never completes.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use uuid::Uuid;
@@ -42,14 +43,17 @@ impl SocketSlot {
     }
 
     /// Keeps the count's lease (a failure is left to the next renewal: the
-    /// lease outlives several of them).
-    pub async fn renew(&self) {
-        if let Some(store) = &self.store {
-            if let Err(e) = store
-                .renew(self.room_id, &self.member_id, &self.socket_id)
-                .await
-            {
-                tracing::debug!(error = %e, "socket lease not renewed");
+    /// lease outlives several of them). Owns what it needs, so the writer
+    /// can run it beside its writes instead of before them.
+    pub fn renewal(&self) -> impl Future<Output = ()> + Send + 'static {
+        let store = self.store.clone();
+        let (room_id, member_id, socket_id) =
+            (self.room_id, self.member_id.clone(), self.socket_id.clone());
+        async move {
+            if let Some(store) = store {
+                if let Err(e) = store.renew(room_id, &member_id, &socket_id).await {
+                    tracing::debug!(error = %e, "socket lease not renewed");
+                }
             }
         }
     }

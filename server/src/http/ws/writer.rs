@@ -28,6 +28,19 @@ const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// How long a socket whose room vanished waits for the reason to arrive.
 const GONE_GRACE: Duration = Duration::from_secs(2);
 
+/// A lease renewal in flight, or `pending` between renewals.
+type Renewal = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// When a socket's first ping (and lease renewal) is due: at a random point
+/// of the period's second half, so sockets opened together (a reconnect
+/// storm after a restart, a load test) do not all renew at the same moment
+/// and queue their renewals ahead of messages in the store.
+fn first_ping() -> Instant {
+    let half = PING_EVERY / 2;
+    let spread = f64::from(getrandom::u32().unwrap_or(0)) / f64::from(u32::MAX);
+    Instant::now() + half + half.mul_f64(spread)
+}
+
 /// What the reader asks the writer to send. Boxed, so the queue's slots
 /// (allocated 32 at a time for every socket, and rarely used) stay small.
 pub enum Outbound {
@@ -126,7 +139,12 @@ impl Writer<'_> {
         tokio::pin!(shutdown);
         let expiry = sleep_until(deadline);
         tokio::pin!(expiry);
-        let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+        let mut ping = tokio::time::interval_at(first_ping(), PING_EVERY);
+        // The lease's renewal runs beside the writes, not before them: a slow
+        // store must not hold up the room's messages. A renewal still running
+        // when the socket ends is dropped; one already sent reaches the store
+        // before the release that follows it on the same connection.
+        let mut renewal: Renewal = Box::pin(std::future::pending());
         let (mut frames, mut quiet_since) = (self.heard.count(), Instant::now());
         loop {
             // Biased: the busy branches first, the timers polled only when
@@ -149,6 +167,7 @@ impl Writer<'_> {
                     // The reader saw the client leave.
                     None => return None,
                 },
+                () = &mut renewal => renewal = Box::pin(std::future::pending()),
                 _ = &mut expiry => return Box::pin(self.expired()).await,
                 _ = &mut shutdown => return Some(Close::SHUTDOWN),
                 _ = ping.tick() => {
@@ -161,7 +180,7 @@ impl Writer<'_> {
                     if self.send(WsMessage::Ping(Default::default())).await.is_err() {
                         return None;
                     }
-                    self.slot.renew().await;
+                    renewal = Box::pin(self.slot.renewal());
                 }
             }
         }

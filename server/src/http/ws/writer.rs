@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
+use futures_util::future::BoxFuture;
 use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
 use private_chat_protocol::ServerEvent;
@@ -27,9 +28,6 @@ const PING_EVERY: Duration = crate::store::LEASE_RENEW_EVERY;
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// How long a socket whose room vanished waits for the reason to arrive.
 const GONE_GRACE: Duration = Duration::from_secs(2);
-
-/// A lease renewal in flight, or `pending` between renewals.
-type Renewal = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// When a socket's first ping (and lease renewal) is due: at a random point
 /// of the period's second half, so sockets opened together (a reconnect
@@ -144,7 +142,8 @@ impl Writer<'_> {
         // store must not hold up the room's messages. A renewal still running
         // when the socket ends is dropped; one already sent reaches the store
         // before the release that follows it on the same connection.
-        let mut renewal: Renewal = Box::pin(std::future::pending());
+        // `pending` between renewals.
+        let mut renewal: BoxFuture<'static, ()> = Box::pin(std::future::pending());
         let (mut frames, mut quiet_since) = (self.heard.count(), Instant::now());
         loop {
             // Biased: the busy branches first, the timers polled only when

@@ -362,10 +362,9 @@ async fn member(
     });
     let mut sent = 0;
     let period = Duration::from_secs_f64(1.0 / rate);
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let first = first_send(tokio::time::Instant::now(), period, offset);
+    let mut tick = tokio::time::interval_at(first, period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    // Spread members over the first period, so sends do not come in lockstep.
-    tokio::time::sleep(Duration::from_secs_f64(offset / rate)).await;
     let mut counter = 0;
     while Instant::now() < until {
         tick.tick().await;
@@ -455,6 +454,14 @@ async fn key_exchange(api: &Api, a: &Seat, b: &Seat) -> (Sealed, Sealed, Duratio
 }
 
 /// A stable fraction in [0, 1) from a member id (no RNG needed).
+/// When a member sends first: one period after `start` (past the start of
+/// every member's task), plus its `offset` (0..1) of the period, so members
+/// spread over the period. Their later sends follow a period apart; without
+/// the offset in the first one, all would send in the same instant.
+fn first_send(start: tokio::time::Instant, period: Duration, offset: f64) -> tokio::time::Instant {
+    start + period.mul_f64(1.0 + offset)
+}
+
 fn rand_fraction(id: &str) -> f64 {
     let n = u64::from_str_radix(&id[..8.min(id.len())], 16).unwrap_or(0);
     (n % 1000) as f64 / 1000.0
@@ -918,4 +925,41 @@ async fn main() {
         args.seconds,
         args.rounds
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_send_spread_over_the_period_not_in_lockstep() {
+        let start = tokio::time::Instant::now();
+        let period = Duration::from_secs(1);
+        let sends: Vec<_> = [0.0, 0.25, 0.5, 0.999]
+            .into_iter()
+            .map(|offset| first_send(start, period, offset) - start)
+            .collect();
+        assert_eq!(sends[0], period);
+        assert_eq!(sends[1], Duration::from_millis(1250));
+        assert_eq!(sends[2], Duration::from_millis(1500));
+        assert!(sends[3] < period * 2);
+    }
+
+    #[test]
+    fn member_offsets_cover_the_period() {
+        // The relay's seats and the server's random hex ids alike.
+        let ids: Vec<String> = relay_rooms(500)
+            .into_iter()
+            .flat_map(|(a, b)| [a.member_id, b.member_id])
+            .collect();
+        let mut tenths = [0usize; 10];
+        for id in &ids {
+            tenths[(rand_fraction(id) * 10.0) as usize] += 1;
+        }
+        // 1,000 ids: every tenth of the period gets about a hundred.
+        assert!(
+            tenths.iter().all(|&n| (50..=150).contains(&n)),
+            "{tenths:?}"
+        );
+    }
 }

@@ -453,7 +453,6 @@ async fn key_exchange(api: &Api, a: &Seat, b: &Seat) -> (Sealed, Sealed, Duratio
     (seal(creator), seal(joiner), took)
 }
 
-/// A stable fraction in [0, 1) from a member id (no RNG needed).
 /// When a member sends first: one period after `start` (past the start of
 /// every member's task), plus its `offset` (0..1) of the period, so members
 /// spread over the period. Their later sends follow a period apart; without
@@ -462,6 +461,7 @@ fn first_send(start: tokio::time::Instant, period: Duration, offset: f64) -> tok
     start + period.mul_f64(1.0 + offset)
 }
 
+/// A stable fraction in [0, 1) from a member id (no RNG needed).
 fn rand_fraction(id: &str) -> f64 {
     let n = u64::from_str_radix(&id[..8.min(id.len())], 16).unwrap_or(0);
     (n % 1000) as f64 / 1000.0
@@ -947,7 +947,8 @@ mod tests {
 
     #[test]
     fn member_offsets_cover_the_period() {
-        // The relay's seats and the server's random hex ids alike.
+        // The relay's seats, whose ids are made to spread like the server's
+        // random hex ones.
         let ids: Vec<String> = relay_rooms(500)
             .into_iter()
             .flat_map(|(a, b)| [a.member_id, b.member_id])

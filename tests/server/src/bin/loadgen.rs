@@ -306,6 +306,10 @@ fn outgoing(mode: Mode, me: &str, body: String) -> String {
 struct Outcome {
     sent: u64,
     latency: Histogram<u64>,
+    /// The socket's sending half, still open: closing it costs the server
+    /// (its presence, its store) and the relay nothing, so sockets close
+    /// only after the run's CPU is read.
+    tx: futures_util::stream::SplitSink<Ws, WsMessage>,
 }
 
 /// One member: sends `rate` messages per second for `run`, and records the
@@ -386,8 +390,7 @@ async fn member(
         sent += 1;
     }
     let latency = reader.await.unwrap();
-    let _ = tx.close().await;
-    Outcome { sent, latency }
+    Outcome { sent, latency, tx }
 }
 
 /// One member's keys of its room, as the app holds them.
@@ -561,11 +564,14 @@ async fn steady(
     let cpu = target.cpu().saturating_sub(cpu_before);
     let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
     let mut sent = 0;
+    let mut open = Vec::with_capacity(outcomes.len());
     for o in outcomes {
         let o = o.unwrap();
         sent += o.sent;
         latency.add(&o.latency).unwrap();
+        open.push(o.tx);
     }
+    futures_util::future::join_all(open.iter_mut().map(|tx| tx.close())).await;
     let delivered = latency.len();
     Row {
         backend: backend.into(),

@@ -19,9 +19,11 @@
 //! - [`metrics`]: Prometheus counters, gauges and the store latency histogram.
 //! - [`config`]: flags and environment; [`state`]: what every handler shares.
 //! - [`guard`]: per-address rates and the caps on rooms and connections.
-//! - `server`: binding and graceful shutdown; `serve`: the accept loop
+//! - `server`: binding and graceful shutdown (`closing` tells each socket);
+//!   `serve`: the accept loop
 //!   (connection caps, header/body timeouts, TLS handshakes per task).
 
+mod closing;
 pub mod config;
 pub mod error;
 pub mod guard;

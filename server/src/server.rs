@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::task::TaskTracker;
 
+use crate::closing::Closing;
 use crate::config::Config;
 use crate::guard::Guard;
 use crate::serve::Serve;
@@ -142,12 +143,21 @@ pub async fn start_with_store(
     let draining = Arc::new(AtomicBool::new(false));
     let store: Arc<dyn Store> = Arc::new(Measured(store));
     crate::metrics::install();
+    let closing = Arc::new(Closing::default());
+    tokio::spawn({
+        let (mut stop, closing) = (watcher.clone(), closing.clone());
+        // On the stop, or when the server is dropped without one.
+        async move {
+            let _ = stop.wait_for(|s| *s).await;
+            closing.close_all();
+        }
+    });
     let state = AppState {
         draining: draining.clone(),
         store,
         config: Arc::new(config),
         guard: guard.clone(),
-        shutdown: watcher.clone(),
+        closing,
         sockets: sockets.clone(),
     };
     let serve = Serve {

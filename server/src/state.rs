@@ -3,9 +3,9 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
 
+use crate::closing::Closing;
 use crate::config::Config;
 use crate::guard::Guard;
 use crate::store::Store;
@@ -17,8 +17,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Rates and caps against exhaustion.
     pub guard: Arc<Guard>,
-    /// Turns `true` when the server shuts down, so sockets can say goodbye.
-    pub shutdown: watch::Receiver<bool>,
+    /// Fires each socket's stop when the server shuts down, so sockets can
+    /// say goodbye.
+    pub closing: Arc<Closing>,
     /// Set when the instance drains before stopping: `/readyz` says 503.
     pub draining: Arc<AtomicBool>,
     /// Every open socket's session, so shutdown can wait for their goodbyes

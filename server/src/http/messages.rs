@@ -1,5 +1,7 @@
 //! Message history and sending over HTTP.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -44,5 +46,5 @@ pub async fn send(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(appended.message)))
+    Ok((status, Json(Arc::unwrap_or_clone(appended.message))))
 }

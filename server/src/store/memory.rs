@@ -16,8 +16,8 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::{
-    Appended, MemberRecord, RoomSignal, RoomSnapshot, Shared, SignalRef, Store, StoreError,
-    Subscription, SIGNAL_BUFFER,
+    Appended, MemberRecord, RoomMap, RoomSignal, RoomSnapshot, Shared, SignalRef, Store,
+    StoreError, Subscription, SIGNAL_BUFFER,
 };
 
 struct Room {
@@ -50,7 +50,7 @@ impl Room {
 /// Rooms in a map behind one mutex; no lock is held across an `.await`.
 #[derive(Clone, Default)]
 pub struct MemoryStore {
-    rooms: Arc<Mutex<HashMap<Uuid, Room>>>,
+    rooms: Arc<Mutex<RoomMap<Room>>>,
 }
 
 impl MemoryStore {
@@ -69,7 +69,7 @@ impl MemoryStore {
         self.lock().contains_key(&room_id)
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Uuid, Room>> {
+    fn lock(&self) -> MutexGuard<'_, RoomMap<Room>> {
         // A panic while holding the lock cannot leave a room half-written
         // (every mutation is a single step), so a poisoned map is still sound.
         self.rooms
@@ -190,21 +190,22 @@ impl Store for MemoryStore {
                 .map(|n| format!("{}:{n}", author.member_id));
             if let Some(id) = key.as_ref().and_then(|k| room.nonces.get(k)) {
                 return Ok(Appended {
-                    message: (*room.messages[*id as usize - 1]).clone(),
+                    message: room.messages[*id as usize - 1].clone(),
                     retry: true,
                 });
             }
             if room.messages.len() >= max_messages {
                 return Err(StoreError::MessageLimit);
             }
-            let message = Message {
+            // One copy, shared by the history, the signal and the answer.
+            let message = Arc::new(Message {
                 id: room.messages.len() as u64 + 1,
                 member_id: author.member_id.clone(),
                 name: author.name.clone(),
                 body: body.to_owned(),
                 sent_at_ms: now_ms(),
-            };
-            room.messages.push(Arc::new(message.clone()));
+            });
+            room.messages.push(message.clone());
             if let Some(key) = key {
                 room.nonces.insert(key, message.id);
             }

@@ -15,12 +15,14 @@ pub mod memory;
 pub mod redis;
 pub mod redis_conn;
 pub mod redis_shard;
+mod room_ids;
 
 /// How often an open socket renews its count's lease (well inside
 /// [`redis::SOCKET_LEASE`]).
 pub const LEASE_RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
 mod signal;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -29,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+pub use room_ids::RoomMap;
 pub use signal::{RoomSignal, Shared, SignalRef};
 
 /// One seat of a room as stored: never the token itself, only its digest.
@@ -69,7 +72,8 @@ pub enum StoreError {
 /// stored before (same member, same nonce).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appended {
-    pub message: Message,
+    /// Shared with the store's copy and the room's signal (memory store).
+    pub message: Arc<Message>,
     pub retry: bool,
 }
 

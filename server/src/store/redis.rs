@@ -612,7 +612,7 @@ impl Store for RedisStore {
             Value::Array(items) => match items.as_slice() {
                 [Value::BulkString(raw), Value::Int(retry)] => {
                     let appended = Appended {
-                        message: parse_message(raw)?,
+                        message: Arc::new(parse_message(raw)?),
                         retry: *retry == 1,
                     };
                     // A retry waits too: the first copy may not have reached

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 pub enum RoomSignal {
     /// A message was stored.
     Message {
-        message: Message,
+        /// Shared with the store's copy (memory store).
+        message: Arc<Message>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         nonce: Option<String>,
     },

@@ -6,6 +6,7 @@
 //! the endings ([`close`] maps each reason to its code).
 
 mod close;
+mod incoming;
 mod reader;
 mod session;
 mod slot;

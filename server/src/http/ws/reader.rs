@@ -1,6 +1,7 @@
 //! The reading half of a socket: client frames in, stored messages and
 //! refusals out.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,11 +9,12 @@ use std::time::Duration;
 use axum::extract::ws::{Message as WsMessage, WebSocket};
 use futures_util::stream::SplitStream;
 use futures_util::StreamExt;
-use private_chat_protocol::{ClientEvent, ErrorCode, ServerEvent};
+use private_chat_protocol::{ErrorCode, ServerEvent};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, Instant};
 
 use super::close::Close;
+use super::incoming::{self, Incoming};
 use super::session::Heard;
 use super::writer::{frame, Outbound};
 use crate::error::Error;
@@ -129,7 +131,7 @@ impl Reader {
 
     /// Handles one client text frame; malformed input gets an error frame.
     async fn handle_text(&mut self, text: &str) -> Result<(), End> {
-        let event = match serde_json::from_str::<ClientEvent>(text) {
+        let event = match incoming::parse(text) {
             Ok(event) => event,
             Err(e) => {
                 let e = Error::new(
@@ -141,28 +143,28 @@ impl Reader {
         };
         match event {
             // A stored message comes back through the room's signals.
-            ClientEvent::Send { body, nonce } => {
+            Incoming::Send { body, nonce } => {
                 if let Some(peer) = self.peer {
                     if let Err(e) = self.state.guard.rates.check(Action::Message, peer) {
                         let wait = e.retry_after.unwrap_or_default().min(MAX_READ_PAUSE);
                         self.read_after = Some(Instant::now() + wait);
-                        return self.refuse(e, nonce).await;
+                        return self.refuse(e, nonce.map(Cow::into_owned)).await;
                     }
                 }
                 match self.member.send(&self.state, &body, nonce.as_deref()).await {
                     // A retry is not announced again: answer this socket alone.
                     Ok(appended) if appended.retry => {
                         self.emit(&ServerEvent::Message {
-                            message: appended.message,
-                            nonce,
+                            message: Arc::unwrap_or_clone(appended.message),
+                            nonce: nonce.map(Cow::into_owned),
                         })
                         .await
                     }
                     Ok(_) => Ok(()),
-                    Err(e) => self.refuse(e, nonce).await,
+                    Err(e) => self.refuse(e, nonce.map(Cow::into_owned)).await,
                 }
             }
-            ClientEvent::Typing {} => {
+            Incoming::Typing => {
                 if self.last_typing.is_some_and(|t| t.elapsed() < TYPING_EVERY) {
                     return Ok(());
                 }

@@ -8,7 +8,8 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use futures_util::future::BoxFuture;
 use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
-use private_chat_protocol::ServerEvent;
+use private_chat_protocol::{Message, ServerEvent};
+use serde::Serialize;
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::{sleep_until, Instant};
 use uuid::Uuid;
@@ -51,6 +52,22 @@ pub enum Outbound {
 pub fn frame(event: &ServerEvent) -> Utf8Bytes {
     serde_json::to_string(event)
         .expect("a ServerEvent always serializes")
+        .into()
+}
+
+/// The text frame of `ServerEvent::Message`, written from borrowed parts:
+/// the event itself owns its message, so making one would copy the message
+/// only to serialize it. The test below holds the two to the same bytes.
+fn message_frame(message: &Message, nonce: Option<&str>) -> Utf8Bytes {
+    #[derive(Serialize)]
+    #[serde(tag = "type", rename = "message")]
+    struct MessageEvent<'a> {
+        message: &'a Message,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nonce: Option<&'a str>,
+    }
+    serde_json::to_string(&MessageEvent { message, nonce })
+        .expect("a message always serializes")
         .into()
 }
 
@@ -130,18 +147,16 @@ impl Writer<'_> {
         if Box::pin(self.emit(&hello)).await.is_err() {
             return None;
         }
-        let mut shutdown = self.state.shutdown.clone();
-        // Made once: a `changed()` per loop would register with (and leave)
-        // the one notifier that every socket of the server shares.
-        let shutdown = shutdown.changed();
-        tokio::pin!(shutdown);
-        let expiry = sleep_until(deadline);
-        tokio::pin!(expiry);
-        let mut ping = tokio::time::interval_at(first_ping(), PING_EVERY);
+        let mut shutdown = self.state.closing.stop();
+        // One timer for both the pings and the room's end: every wake of
+        // this task polls each pending branch, and this is the busiest loop
+        // of the server.
+        let timer = sleep_until(first_ping().min(deadline));
+        tokio::pin!(timer);
         // The lease's renewal runs beside the writes, not before them: a slow
         // store must not hold up the room's messages. A renewal still running
         // when the socket ends is dropped; one already sent reaches the store
-        // before the release that follows it on the same connection.
+        // before the release that follows it on the same connection. It is
         // `pending` between renewals.
         let mut renewal: BoxFuture<'static, ()> = Box::pin(std::future::pending());
         let (mut frames, mut quiet_since) = (self.heard.count(), Instant::now());
@@ -167,9 +182,10 @@ impl Writer<'_> {
                     None => return None,
                 },
                 () = &mut renewal => renewal = Box::pin(std::future::pending()),
-                _ = &mut expiry => return Box::pin(self.expired()).await,
-                _ = &mut shutdown => return Some(Close::SHUTDOWN),
-                _ = ping.tick() => {
+                () = &mut timer => {
+                    if timer.deadline() >= deadline {
+                        return Box::pin(self.expired()).await;
+                    }
                     let heard = self.heard.count();
                     if heard != frames {
                         (frames, quiet_since) = (heard, Instant::now());
@@ -180,7 +196,9 @@ impl Writer<'_> {
                         return None;
                     }
                     renewal = Box::pin(self.slot.renewal());
+                    timer.as_mut().reset((Instant::now() + PING_EVERY).min(deadline));
                 }
+                _ = &mut shutdown => return Some(Close::SHUTDOWN),
             }
         }
     }
@@ -236,12 +254,7 @@ impl Writer<'_> {
         };
         match &**signal {
             RoomSignal::Message { message, nonce } => {
-                let text = signal.frame(|| {
-                    frame(&ServerEvent::Message {
-                        message: message.clone(),
-                        nonce: nonce.clone(),
-                    })
-                });
+                let text = signal.frame(|| message_frame(message, nonce.as_deref()));
                 self.text(text).await.map_err(gone)
             }
             RoomSignal::Typing { member_id } if member_id != self.member_id => {
@@ -267,6 +280,29 @@ impl Writer<'_> {
                 Err(Some(Close::DESTROYED))
             }
             RoomSignal::Missed => Err(Some(Close::LAGGED)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_frames_are_the_events_bytes() {
+        let message = Message {
+            id: 7,
+            member_id: "m1".into(),
+            name: "Quiet \"Owl\"".into(),
+            body: "héllo\n".into(),
+            sent_at_ms: 1_700_000_000_000,
+        };
+        for nonce in [None, Some("n-1")] {
+            let event = ServerEvent::Message {
+                message: message.clone(),
+                nonce: nonce.map(str::to_owned),
+            };
+            assert_eq!(message_frame(&message, nonce), frame(&event));
         }
     }
 }

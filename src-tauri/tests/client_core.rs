@@ -67,11 +67,11 @@ fn as_event(item: Feed) -> RoomEvent {
 async fn store_message(store: &MemoryStore, room_id: &str, seat: usize, body: &str) -> Message {
     let room_id = room_id.parse().unwrap();
     let author = store.room(room_id).await.unwrap().members[seat].clone();
-    store
+    let appended = store
         .append_message(room_id, &author, body, None, 100)
         .await
-        .unwrap()
-        .message
+        .unwrap();
+    Message::clone(&appended)
 }
 
 async fn until(

@@ -60,8 +60,9 @@ impl Closing {
         }
     }
 
-    /// Stops not yet dropped: lets tests prove that sockets leave none.
-    pub fn open(&self) -> usize {
+    /// Stops registered and not yet dropped or fired.
+    #[cfg(test)]
+    fn open(&self) -> usize {
         self.lock().open.len()
     }
 }

@@ -44,13 +44,19 @@ pub fn parse(text: &str) -> Result<Incoming<'_>, serde_json::Error> {
     if let Ok(SendFrame { body, nonce, .. }) = serde_json::from_str(text) {
         return Ok(Incoming::Send { body, nonce });
     }
-    Ok(match serde_json::from_str::<ClientEvent>(text)? {
-        ClientEvent::Send { body, nonce } => Incoming::Send {
-            body: body.into(),
-            nonce: nonce.map(Into::into),
-        },
-        ClientEvent::Typing {} => Incoming::Typing,
-    })
+    serde_json::from_str::<ClientEvent>(text).map(Incoming::from)
+}
+
+impl From<ClientEvent> for Incoming<'_> {
+    fn from(event: ClientEvent) -> Self {
+        match event {
+            ClientEvent::Send { body, nonce } => Incoming::Send {
+                body: body.into(),
+                nonce: nonce.map(Into::into),
+            },
+            ClientEvent::Typing {} => Incoming::Typing,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -83,13 +89,7 @@ mod tests {
         for text in frames {
             let ours = parse(text).map_err(|e| e.to_string());
             let theirs = serde_json::from_str::<ClientEvent>(text)
-                .map(|event| match event {
-                    ClientEvent::Send { body, nonce } => Incoming::Send {
-                        body: body.into(),
-                        nonce: nonce.map(Into::into),
-                    },
-                    ClientEvent::Typing {} => Incoming::Typing,
-                })
+                .map(Incoming::from)
                 .map_err(|e| e.to_string());
             assert_eq!(ours, theirs, "{text}");
         }

@@ -10,14 +10,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use private_chat_protocol::Message;
-use tokio::sync::broadcast;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 use uuid::Uuid;
 
+use super::queue::{self, Listener};
 use super::{
-    Appended, MemberRecord, RoomMap, RoomSignal, RoomSnapshot, Shared, SignalRef, Store,
-    StoreError, Subscription, SIGNAL_BUFFER,
+    Appended, MemberRecord, RoomMap, RoomSignal, RoomSnapshot, Shared, Store, StoreError,
+    Subscription,
 };
 
 struct Room {
@@ -28,7 +28,8 @@ struct Room {
     /// `<member_id>:<nonce>` of each sent message with a nonce, to its id.
     nonces: HashMap<String, u64>,
     deadline: Instant,
-    signals: broadcast::Sender<SignalRef>,
+    /// The room's sockets; dropped with the room, which ends their feeds.
+    listeners: Vec<Listener>,
     expiry: AbortHandle,
 }
 
@@ -37,9 +38,11 @@ impl Room {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
-    fn announce(&self, signal: RoomSignal) {
-        // No listener is not an error: nobody has a socket open.
-        let _ = self.signals.send(Shared::new(signal));
+    /// Queues `signal` for every socket of the room, forgetting the
+    /// sockets that are gone.
+    fn announce(&mut self, signal: RoomSignal) {
+        let signal = Shared::new(signal);
+        self.listeners.retain_mut(|l| l.deliver(&signal));
     }
 
     fn seat_of(&self, member_id: &str) -> Option<usize> {
@@ -142,7 +145,7 @@ impl Store for MemoryStore {
                 messages: Vec::new(),
                 nonces: HashMap::new(),
                 deadline,
-                signals: broadcast::channel(SIGNAL_BUFFER).0,
+                listeners: Vec::new(),
                 expiry: timer.abort_handle(),
             },
         );
@@ -237,7 +240,7 @@ impl Store for MemoryStore {
     }
 
     async fn destroy(&self, room_id: Uuid, by: &str) -> Result<(), StoreError> {
-        let room = self.lock().remove(&room_id).ok_or(StoreError::NotFound)?;
+        let mut room = self.lock().remove(&room_id).ok_or(StoreError::NotFound)?;
         room.expiry.abort();
         if room.deadline <= Instant::now() {
             return Err(StoreError::NotFound);
@@ -302,10 +305,9 @@ impl Store for MemoryStore {
 
     async fn subscribe(&self, room_id: Uuid) -> Result<Subscription, StoreError> {
         self.with_room(room_id, |room| {
-            Ok(Subscription {
-                receiver: room.signals.subscribe(),
-                _guard: None,
-            })
+            let (listener, subscription) = queue::open();
+            room.listeners.push(listener);
+            Ok(subscription)
         })
     }
 }
@@ -315,6 +317,7 @@ mod tests {
     //! TTL behaviour under tokio's paused clock: no test sleeps for real.
 
     use super::*;
+    use crate::store::Delivery;
 
     fn member(id: &str) -> MemberRecord {
         MemberRecord {
@@ -359,10 +362,7 @@ mod tests {
             .unwrap();
         let mut sub = store.subscribe(room).await.unwrap();
         tokio::time::advance(Duration::from_secs(10)).await;
-        assert!(matches!(
-            sub.recv().await,
-            Err(broadcast::error::RecvError::Closed)
-        ));
+        assert!(matches!(sub.recv().await, Delivery::Ended));
         assert_eq!(store.room_count(), 0);
         assert_eq!(
             store.messages(room, None, 10).await.unwrap_err(),
@@ -380,14 +380,11 @@ mod tests {
             .unwrap();
         let mut sub = store.subscribe(room).await.unwrap();
         store.destroy(room, "a").await.unwrap();
-        assert_eq!(
-            **sub.recv().await.unwrap(),
-            RoomSignal::Destroyed { by: "a".into() }
-        );
         assert!(matches!(
             sub.recv().await,
-            Err(broadcast::error::RecvError::Closed)
+            Delivery::Signal(s) if **s == RoomSignal::Destroyed { by: "a".into() }
         ));
+        assert!(matches!(sub.recv().await, Delivery::Ended));
         assert_eq!(
             store.destroy(room, "a").await.unwrap_err(),
             StoreError::NotFound

@@ -12,6 +12,7 @@
 
 pub mod measured;
 pub mod memory;
+mod queue;
 pub mod redis;
 pub mod redis_conn;
 pub mod redis_shard;
@@ -28,9 +29,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use private_chat_protocol::Message;
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
 use uuid::Uuid;
 
+pub use queue::{Delivery, Own, OwnFrames, Subscription, WriterGone, SIGNAL_BUFFER};
 pub use room_ids::RoomMap;
 pub use signal::{RoomSignal, Shared, SignalRef};
 
@@ -84,28 +85,6 @@ impl std::ops::Deref for Appended {
         &self.message
     }
 }
-
-/// A live feed of one room's signals on this instance.
-///
-/// Dropping it releases whatever the backend holds for it (the Redis backend
-/// unsubscribes from the room's channel when its last local listener leaves).
-pub struct Subscription {
-    // Field order matters: the receiver must drop before the guard looks at
-    // how many receivers are left.
-    pub(crate) receiver: broadcast::Receiver<SignalRef>,
-    pub(crate) _guard: Option<Box<dyn Send + Sync>>,
-}
-
-impl Subscription {
-    /// The next signal; see [`broadcast::Receiver::recv`] for lag and close.
-    pub async fn recv(&mut self) -> Result<SignalRef, broadcast::error::RecvError> {
-        self.receiver.recv().await
-    }
-}
-
-/// Capacity of a room's signal channel on one instance. A socket that falls
-/// this far behind is closed with "try again later" and catches up over HTTP.
-pub const SIGNAL_BUFFER: usize = 64;
 
 /// Storage and fan-out of rooms. Both backends pass the same conformance
 /// suite (`tests/server/tests/store_conformance.rs`).

@@ -29,14 +29,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use private_chat_protocol::Message;
 use redis::{PushInfo, PushKind, Script, Value};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 use uuid::Uuid;
 
+use super::queue::{self, Listener};
 use super::redis_conn::{RedisConn, Target};
 use super::redis_shard::ShardSubscriber;
 use super::{
-    Appended, MemberRecord, RoomSignal, RoomSnapshot, Shared, SignalRef, Store, StoreError,
-    Subscription, SIGNAL_BUFFER,
+    Appended, MemberRecord, RoomSignal, RoomSnapshot, Shared, Store, StoreError, Subscription,
 };
 
 fn room_key(room_id: Uuid) -> String {
@@ -118,7 +118,7 @@ impl Scripts {
 
 /// Local listeners per channel, and the sink of the live pub/sub connection.
 struct Fanout {
-    listeners: Mutex<HashMap<String, broadcast::Sender<SignalRef>>>,
+    listeners: Mutex<HashMap<String, Vec<Listener>>>,
     sink: tokio::sync::Mutex<Option<ShardSubscriber>>,
     /// Whether `sink` is connected, so subscribers can wait out a reconnect.
     connected: watch::Sender<bool>,
@@ -135,9 +135,16 @@ impl Fanout {
             tracing::warn!(channel, "ignoring a malformed signal");
             return;
         };
-        let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tx) = listeners.get(channel) {
-            let _ = tx.send(Shared::new(signal));
+        self.announce(channel, signal);
+    }
+
+    /// Queues `signal` for the channel's local sockets, forgetting the
+    /// sockets that are gone.
+    fn announce(&self, channel: &str, signal: RoomSignal) {
+        let mut listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(list) = listeners.get_mut(channel) {
+            let signal = Shared::new(signal);
+            list.retain_mut(|l| l.deliver(&signal));
         }
     }
 
@@ -188,17 +195,15 @@ impl Fanout {
 
     /// Tells one room's local listeners that signals may have been lost.
     fn missed(&self, channel: &str) {
-        let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tx) = listeners.get(channel) {
-            let _ = tx.send(Shared::new(RoomSignal::Missed));
-        }
+        self.announce(channel, RoomSignal::Missed);
     }
 
     /// Tells every local listener that signals may have been lost.
     fn missed_all(&self) {
-        let listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
-        for tx in listeners.values() {
-            let _ = tx.send(Shared::new(RoomSignal::Missed));
+        let mut listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
+        let signal = Shared::new(RoomSignal::Missed);
+        for list in listeners.values_mut() {
+            list.retain_mut(|l| l.deliver(&signal));
         }
     }
 
@@ -221,9 +226,10 @@ impl Drop for Unsubscriber {
         };
         let last = {
             let mut listeners = fanout.listeners.lock().unwrap_or_else(|p| p.into_inner());
-            let idle = listeners
-                .get(&self.channel)
-                .is_some_and(|tx| tx.receiver_count() == 0);
+            let idle = listeners.get_mut(&self.channel).is_some_and(|list| {
+                list.retain(|l| !l.is_closed());
+                list.is_empty()
+            });
             if idle {
                 listeners.remove(&self.channel);
             }
@@ -755,28 +761,28 @@ impl Store for RedisStore {
             return Err(StoreError::NotFound);
         }
         let channel = channel(room_id);
-        let (receiver, first) = {
+        let (listener, mut subscription) = queue::open();
+        let first = {
             let mut listeners = self
                 .fanout
                 .listeners
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            match listeners.get(&channel) {
-                Some(tx) => (tx.subscribe(), false),
+            match listeners.get_mut(&channel) {
+                Some(list) => {
+                    list.push(listener);
+                    false
+                }
                 None => {
-                    let (tx, rx) = broadcast::channel(SIGNAL_BUFFER);
-                    listeners.insert(channel.clone(), tx);
-                    (rx, true)
+                    listeners.insert(channel.clone(), vec![listener]);
+                    true
                 }
             }
         };
-        let subscription = Subscription {
-            receiver,
-            _guard: Some(Box::new(Unsubscriber {
-                fanout: Arc::downgrade(&self.fanout),
-                channel: channel.clone(),
-            })),
-        };
+        subscription._guard = Some(Box::new(Unsubscriber {
+            fanout: Arc::downgrade(&self.fanout),
+            channel: channel.clone(),
+        }));
         if first {
             let mut connected = self.fanout.connected.subscribe();
             let _ = tokio::time::timeout(RECONNECT_WAIT, connected.wait_for(|c| *c)).await;

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use private_chat_server::store::memory::MemoryStore;
 use private_chat_server::store::redis::RedisStore;
-use private_chat_server::store::{MemberRecord, RoomSignal, Store, StoreError, Subscription};
+use private_chat_server::store::{
+    Delivery, MemberRecord, RoomSignal, Store, StoreError, Subscription,
+};
 use uuid::Uuid;
 
 macro_rules! conformance {
@@ -52,10 +54,13 @@ fn member(id: &str) -> MemberRecord {
 const TTL: Duration = Duration::from_secs(60);
 
 async fn next(sub: &mut Subscription) -> RoomSignal {
-    let signal = tokio::time::timeout(Duration::from_secs(5), sub.recv())
+    let delivery = tokio::time::timeout(Duration::from_secs(5), sub.recv())
         .await
         .expect("a signal in time");
-    (*signal.expect("channel open")).clone()
+    match delivery {
+        Delivery::Signal(signal) => (*signal).clone(),
+        other => panic!("expected a signal, got {other:?}"),
+    }
 }
 
 async fn seats_fill_in_order<S: Store>(store: Arc<S>) {

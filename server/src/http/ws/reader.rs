@@ -10,17 +10,18 @@ use axum::extract::ws::{Message as WsMessage, WebSocket};
 use futures_util::stream::SplitStream;
 use futures_util::StreamExt;
 use private_chat_protocol::{ErrorCode, ServerEvent};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::{sleep_until, Instant};
 
 use super::close::Close;
 use super::incoming::{self, Incoming};
 use super::session::Heard;
-use super::writer::{frame, Outbound};
+use super::writer::frame;
 use crate::error::Error;
 use crate::guard::rate::Action;
 use crate::room::Member;
 use crate::state::AppState;
+use crate::store::{Own, OwnFrames};
 
 /// Typing signals a socket may forward at most this often.
 const TYPING_EVERY: Duration = Duration::from_millis(1000);
@@ -30,7 +31,7 @@ const MAX_READ_PAUSE: Duration = Duration::from_secs(1);
 pub struct Reader {
     state: AppState,
     member: Member,
-    out: mpsc::Sender<Outbound>,
+    out: OwnFrames,
     /// The client's address, for its message rate.
     peer: Option<IpAddr>,
     heard: Arc<Heard>,
@@ -49,7 +50,7 @@ impl Reader {
     pub fn new(
         state: AppState,
         member: Member,
-        out: mpsc::Sender<Outbound>,
+        out: OwnFrames,
         peer: Option<IpAddr>,
         heard: Arc<Heard>,
     ) -> Self {
@@ -99,8 +100,8 @@ impl Reader {
                 Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => Ok(()),
             };
             if let Err(end) = handled {
-                if let Some(close) = end {
-                    let _ = self.out.send(Outbound::End(Box::new(close))).await;
+                if let Some(Close { code, reason }) = end {
+                    let _ = self.out.send(Own::End { code, reason }).await;
                 }
                 return;
             }
@@ -109,7 +110,7 @@ impl Reader {
 
     async fn emit(&self, event: &ServerEvent) -> Result<(), End> {
         self.out
-            .send(Outbound::Text(Box::new(frame(event))))
+            .send(Own::Text(frame(event)))
             .await
             .map_err(|_| None)
     }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use axum::extract::ws::{Message as WsMessage, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use private_chat_protocol::ServerEvent;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::close::Close;
@@ -26,9 +26,6 @@ use super::writer::{Writer, WRITE_TIMEOUT};
 use crate::room::{self, Member};
 use crate::state::AppState;
 use crate::store::{RoomSnapshot, Subscription};
-
-/// Frames the reader queues for the writer before it waits.
-const OUTBOUND_QUEUE: usize = 32;
 
 /// Runs one upgraded socket to its end, then gives its slot back.
 pub async fn run(
@@ -59,11 +56,11 @@ pub async fn run(
             let hello = ServerEvent::Presence {
                 members: room::members(&room),
             };
-            let (out, queue) = mpsc::channel(OUTBOUND_QUEUE);
             let (stop, stopped) = oneshot::channel();
+            let out = signals.own_frames();
             let reader = Reader::new(state.clone(), member, out, peer, heard.clone());
             let reader = tokio::spawn(reader.run(stream, stopped));
-            let end = Box::pin(writer.pump(queue, signals, deadline, hello)).await;
+            let end = Box::pin(writer.pump(signals, deadline, hello)).await;
             // The reader stops at its next wait for a frame: a message it is
             // storing now is stored and acknowledged.
             drop(stop);

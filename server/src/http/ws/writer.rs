@@ -1,7 +1,9 @@
 //! The writing half of a socket, the only task that writes to it: the
-//! room's signals go straight from the store's channel to the client, each
-//! made into a frame once for all the room's sockets on this instance.
+//! room's signals go straight from the socket's queue to the client, each
+//! made into a frame once for all the room's sockets on this instance; the
+//! reader's frames come through the same queue.
 
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
@@ -10,7 +12,6 @@ use futures_util::stream::SplitSink;
 use futures_util::SinkExt;
 use private_chat_protocol::{Message, ServerEvent};
 use serde::Serialize;
-use tokio::sync::{broadcast, mpsc};
 use tokio::time::{sleep_until, Instant};
 use uuid::Uuid;
 
@@ -18,7 +19,7 @@ use super::close::Close;
 use super::session::Heard;
 use super::slot::SocketSlot;
 use crate::state::AppState;
-use crate::store::{RoomSignal, SignalRef, Subscription};
+use crate::store::{Delivery, Own, RoomSignal, SignalRef, Subscription};
 
 /// A write that takes longer than this means the client stopped reading.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,14 +39,6 @@ fn first_ping() -> Instant {
     let half = PING_EVERY / 2;
     let spread = f64::from(getrandom::u32().unwrap_or(0)) / f64::from(u32::MAX);
     Instant::now() + half + half.mul_f64(spread)
-}
-
-/// What the reader asks the writer to send. Boxed, so the queue's slots
-/// (allocated 32 at a time for every socket, and rarely used) stay small.
-pub enum Outbound {
-    Text(Box<Utf8Bytes>),
-    /// The end of the socket, with this close.
-    End(Box<Close>),
 }
 
 /// The text frame of an event.
@@ -102,7 +95,13 @@ pub struct Writer<'a> {
 
 impl Writer<'_> {
     async fn send(&mut self, frame: WsMessage) -> Result<(), Gone> {
-        match tokio::time::timeout(WRITE_TIMEOUT, self.sink.send(frame)).await {
+        let mut send = std::pin::pin!(self.sink.send(frame));
+        // Nearly every write completes at once: the timer (a clock read and
+        // a timer entry) is made only for one that has to wait.
+        if let Poll::Ready(sent) = futures_util::poll!(&mut send) {
+            return sent.map_err(|_| Gone);
+        }
+        match tokio::time::timeout(WRITE_TIMEOUT, send).await {
             Ok(Ok(())) => Ok(()),
             _ => Err(Gone),
         }
@@ -134,21 +133,19 @@ impl Writer<'_> {
     /// pings, until something ends the socket; says how.
     pub async fn pump(
         &mut self,
-        queue: mpsc::Receiver<Outbound>,
-        mut signals: Subscription,
+        mut queue: Subscription,
         deadline: Instant,
         hello: ServerEvent,
     ) -> End {
-        match self.serve(queue, &mut signals, deadline, hello).await {
-            Some(Close::GONE) => Box::pin(self.why_gone(&mut signals, deadline)).await,
+        match self.serve(&mut queue, deadline, hello).await {
+            Some(Close::GONE) => Box::pin(self.why_gone(&mut queue, deadline)).await,
             end => end,
         }
     }
 
     async fn serve(
         &mut self,
-        mut queue: mpsc::Receiver<Outbound>,
-        signals: &mut Subscription,
+        queue: &mut Subscription,
         deadline: Instant,
         hello: ServerEvent,
     ) -> End {
@@ -169,26 +166,16 @@ impl Writer<'_> {
         let mut renewal: BoxFuture<'static, ()> = Box::pin(std::future::pending());
         let (mut frames, mut quiet_since) = (self.heard.count(), Instant::now());
         loop {
-            // Biased: the busy branches first, the timers polled only when
-            // nothing else is ready (they cannot starve: the room's signals
-            // and the reader's queue are bounded by the message rates).
+            // Biased: the busy branch first, the timers polled only when
+            // nothing else is ready (they cannot starve: the queue is
+            // bounded by the message rates).
             tokio::select! {
                 biased;
-                signal = signals.recv() => {
-                    if let Err(end) = self.forward(signal, deadline).await {
+                delivery = queue.recv() => {
+                    if let Err(end) = self.deliver(delivery, deadline).await {
                         return end;
                     }
                 }
-                item = queue.recv() => match item {
-                    Some(Outbound::Text(text)) => {
-                        if self.text(*text).await.is_err() {
-                            return None;
-                        }
-                    }
-                    Some(Outbound::End(close)) => return Some(*close),
-                    // The reader saw the client leave.
-                    None => return None,
-                },
                 () = &mut renewal => renewal = Box::pin(std::future::pending()),
                 () = &mut timer => {
                     if timer.deadline() >= deadline {
@@ -220,20 +207,21 @@ impl Writer<'_> {
     /// that says why (a destroy, normally) is right behind in the queue, or
     /// the deadline is: wait briefly for either, so the client learns the
     /// real reason instead of "gone".
-    async fn why_gone(&mut self, signals: &mut Subscription, deadline: Instant) -> End {
+    async fn why_gone(&mut self, queue: &mut Subscription, deadline: Instant) -> End {
         let grace = tokio::time::sleep(GONE_GRACE);
         tokio::pin!(grace);
         loop {
             tokio::select! {
                 _ = &mut grace => return Some(Close::GONE),
                 _ = sleep_until(deadline) => return self.expired().await,
-                signal = signals.recv() => {
-                    let explains = match &signal {
-                        Ok(s) => matches!(***s, RoomSignal::Destroyed { .. }),
-                        Err(_) => true,
+                delivery = queue.recv() => {
+                    let explains = match &delivery {
+                        Delivery::Signal(s) => matches!(***s, RoomSignal::Destroyed { .. }),
+                        Delivery::Own(_) => false,
+                        Delivery::Ended => true,
                     };
                     if explains {
-                        if let Err(end) = self.forward(signal, deadline).await {
+                        if let Err(end) = self.deliver(delivery, deadline).await {
                             return end;
                         }
                     }
@@ -242,24 +230,29 @@ impl Writer<'_> {
         }
     }
 
-    /// Passes one room signal on to the client.
-    async fn forward(
-        &mut self,
-        signal: Result<SignalRef, broadcast::error::RecvError>,
-        deadline: Instant,
-    ) -> Result<(), End> {
-        let signal = match signal {
-            Ok(signal) => signal,
-            Err(broadcast::error::RecvError::Lagged(_)) => return Err(Some(Close::LAGGED)),
-            Err(broadcast::error::RecvError::Closed) => {
-                // The memory store drops a room's channel when the room ends;
-                // a destroy would have been announced first, so this is expiry.
+    /// Acts on one item of the socket's queue.
+    async fn deliver(&mut self, delivery: Delivery, deadline: Instant) -> Result<(), End> {
+        match delivery {
+            Delivery::Signal(signal) => self.forward(signal).await,
+            Delivery::Own(own) => match *own {
+                Own::Text(text) => self.text(text).await.map_err(gone),
+                Own::End { code, reason } => Err(Some(Close { code, reason })),
+                // The reader saw the client leave.
+                Own::Left => Err(None),
+            },
+            Delivery::Ended => {
+                // The memory store ends a room's feeds when the room ends; a
+                // destroy would have been announced first, so this is expiry.
                 if deadline.saturating_duration_since(Instant::now()) <= Duration::from_secs(1) {
                     return Err(self.expired().await);
                 }
-                return Err(Some(Close::GONE));
+                Err(Some(Close::GONE))
             }
-        };
+        }
+    }
+
+    /// Passes one room signal on to the client.
+    async fn forward(&mut self, signal: SignalRef) -> Result<(), End> {
         match &**signal {
             RoomSignal::Message { message, nonce } => {
                 let text = signal.frame(|| message_frame(message, nonce.as_deref()));

@@ -25,8 +25,9 @@ struct Room {
     online: Vec<usize>,
     /// Shared, so a page is copied after the store's lock is released.
     messages: Vec<Arc<Message>>,
-    /// `<member_id>:<nonce>` of each sent message with a nonce, to its id.
-    nonces: HashMap<String, u64>,
+    /// Per member: the nonce of each message sent with one, to its id
+    /// (looked up by borrowed strings: a send allocates no key).
+    nonces: HashMap<String, HashMap<String, u64>>,
     deadline: Instant,
     /// The room's sockets; dropped with the room, which ends their feeds.
     listeners: Vec<Listener>,
@@ -188,10 +189,10 @@ impl Store for MemoryStore {
     ) -> Result<Appended, StoreError> {
         self.with_room(room_id, |room| {
             // A retried send (same member, same nonce) gets the stored message.
-            let key = nonce
-                .filter(|n| !n.is_empty())
-                .map(|n| format!("{}:{n}", author.member_id));
-            if let Some(id) = key.as_ref().and_then(|k| room.nonces.get(k)) {
+            // An empty nonce is echoed, but names no send to retry.
+            let retryable = nonce.filter(|n| !n.is_empty());
+            let sent = room.nonces.get(&author.member_id);
+            if let Some(id) = retryable.and_then(|n| sent?.get(n)) {
                 return Ok(Appended {
                     message: room.messages[*id as usize - 1].clone(),
                     retry: true,
@@ -209,8 +210,12 @@ impl Store for MemoryStore {
                 sent_at_ms: now_ms(),
             });
             room.messages.push(message.clone());
-            if let Some(key) = key {
-                room.nonces.insert(key, message.id);
+            if let Some(nonce) = retryable {
+                let sent = match room.nonces.get_mut(&author.member_id) {
+                    Some(sent) => sent,
+                    None => room.nonces.entry(author.member_id.clone()).or_default(),
+                };
+                sent.insert(nonce.to_owned(), message.id);
             }
             room.announce(RoomSignal::Message {
                 message: message.clone(),

@@ -161,9 +161,9 @@ impl Writer<'_> {
         // The lease's renewal runs beside the writes, not before them: a slow
         // store must not hold up the room's messages. A renewal still running
         // when the socket ends is dropped; one already sent reaches the store
-        // before the release that follows it on the same connection. It is
-        // `pending` between renewals.
-        let mut renewal: BoxFuture<'static, ()> = Box::pin(std::future::pending());
+        // before the release that follows it on the same connection. Between
+        // renewals there is none, and its branch is not polled.
+        let mut renewal: Option<BoxFuture<'static, ()>> = None;
         let (mut frames, mut quiet_since) = (self.heard.count(), Instant::now());
         loop {
             // Biased: the busy branch first, the timers polled only when
@@ -176,7 +176,8 @@ impl Writer<'_> {
                         return end;
                     }
                 }
-                () = &mut renewal => renewal = Box::pin(std::future::pending()),
+                () = async { renewal.as_mut().expect("polled only when set").await },
+                    if renewal.is_some() => renewal = None,
                 () = &mut timer => {
                     if timer.deadline() >= deadline {
                         return Box::pin(self.expired()).await;
@@ -190,7 +191,7 @@ impl Writer<'_> {
                     if self.send(WsMessage::Ping(Default::default())).await.is_err() {
                         return None;
                     }
-                    renewal = Box::pin(self.slot.renewal());
+                    renewal = Some(Box::pin(self.slot.renewal()));
                     timer.as_mut().reset((Instant::now() + PING_EVERY).min(deadline));
                 }
                 _ = &mut shutdown => return Some(Close::SHUTDOWN),

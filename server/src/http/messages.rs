@@ -40,7 +40,10 @@ pub async fn send(
     member: Member,
     JsonBody(req): JsonBody<SendMessageRequest>,
 ) -> Result<(StatusCode, Json<Message>), Error> {
-    let appended = member.send(&state, &req.body, req.nonce.as_deref()).await?;
+    let appended = member
+        .author()
+        .send(&state, &req.body, req.nonce.as_deref())
+        .await?;
     let status = if appended.retry {
         StatusCode::OK
     } else {

@@ -140,6 +140,41 @@ impl Member {
         Ok(state.store.messages(self.room_id, after, limit).await?)
     }
 
+    /// What sending needs of this member (see [`Author`]).
+    pub fn author(&self) -> Author {
+        Author {
+            room_id: self.room_id,
+            record: MemberRecord {
+                token_digest: String::new(),
+                ..self.record.clone()
+            },
+        }
+    }
+
+    /// Deletes every trace of the room and tells every socket who did it.
+    pub async fn destroy(&self, state: &AppState) -> Result<(), Error> {
+        state
+            .store
+            .destroy(self.room_id, &self.record.member_id)
+            .await?;
+        state.guard.rooms.release(self.room_id);
+        tracing::info!(room_id = %self.room_id, "room destroyed");
+        metrics::counter!(crate::metrics::ROOMS_DESTROYED).increment(1);
+        Ok(())
+    }
+}
+
+/// A member as a socket keeps it for its whole life: who sends, in which
+/// room. Not the room as read at authentication nor the token's digest
+/// (left empty: nothing here checks it), which thousands of open sockets
+/// would each hold for nothing, about half a KiB apiece.
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub room_id: Uuid,
+    pub record: MemberRecord,
+}
+
+impl Author {
     /// Stores a message and announces it to every socket of the room, with
     /// the sender's `nonce` so it can match its draft; a nonce this member
     /// used before makes it a retry (see [`Appended`]).
@@ -168,17 +203,5 @@ impl Member {
             member_id: self.record.member_id.clone(),
         };
         Ok(state.store.publish(self.room_id, &signal).await?)
-    }
-
-    /// Deletes every trace of the room and tells every socket who did it.
-    pub async fn destroy(&self, state: &AppState) -> Result<(), Error> {
-        state
-            .store
-            .destroy(self.room_id, &self.record.member_id)
-            .await?;
-        state.guard.rooms.release(self.room_id);
-        tracing::info!(room_id = %self.room_id, "room destroyed");
-        metrics::counter!(crate::metrics::ROOMS_DESTROYED).increment(1);
-        Ok(())
     }
 }

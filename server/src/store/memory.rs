@@ -25,9 +25,9 @@ struct Room {
     online: Vec<usize>,
     /// Shared, so a page is copied after the store's lock is released.
     messages: Vec<Arc<Message>>,
-    /// Per member: the nonce of each message sent with one, to its id
-    /// (looked up by borrowed strings: a send allocates no key).
-    nonces: HashMap<String, HashMap<String, u64>>,
+    /// Per member, in seat order: the nonce of each message sent with one,
+    /// to its id.
+    nonces: Vec<HashMap<String, u64>>,
     deadline: Instant,
     /// The room's sockets; dropped with the room, which ends their feeds.
     listeners: Vec<Listener>,
@@ -144,7 +144,7 @@ impl Store for MemoryStore {
                 members: vec![creator.clone()],
                 online: vec![0],
                 messages: Vec::new(),
-                nonces: HashMap::new(),
+                nonces: vec![HashMap::new()],
                 deadline,
                 listeners: Vec::new(),
                 expiry: timer.abort_handle(),
@@ -164,6 +164,7 @@ impl Store for MemoryStore {
             }
             room.members.push(member.clone());
             room.online.push(0);
+            room.nonces.push(HashMap::new());
             room.announce(RoomSignal::PresenceChanged);
             Ok(room.expires_in())
         })
@@ -189,15 +190,23 @@ impl Store for MemoryStore {
     ) -> Result<Appended, StoreError> {
         self.with_room(room_id, |room| {
             // A retried send (same member, same nonce) gets the stored message.
-            // An empty nonce is echoed, but names no send to retry.
-            let retryable = nonce.filter(|n| !n.is_empty());
-            let sent = room.nonces.get(&author.member_id);
-            if let Some(id) = retryable.and_then(|n| sent?.get(n)) {
-                return Ok(Appended {
-                    message: room.messages[*id as usize - 1].clone(),
-                    retry: true,
-                });
-            }
+            // An empty nonce is echoed, but names no send to retry. Without
+            // one, the author's seat is not even looked up.
+            let retryable = match nonce.filter(|n| !n.is_empty()) {
+                Some(nonce) => {
+                    let seat = room
+                        .seat_of(&author.member_id)
+                        .ok_or(StoreError::NotFound)?;
+                    if let Some(&id) = room.nonces[seat].get(nonce) {
+                        return Ok(Appended {
+                            message: room.messages[id as usize - 1].clone(),
+                            retry: true,
+                        });
+                    }
+                    Some((seat, nonce))
+                }
+                None => None,
+            };
             if room.messages.len() >= max_messages {
                 return Err(StoreError::MessageLimit);
             }
@@ -210,12 +219,8 @@ impl Store for MemoryStore {
                 sent_at_ms: now_ms(),
             });
             room.messages.push(message.clone());
-            if let Some(nonce) = retryable {
-                let sent = match room.nonces.get_mut(&author.member_id) {
-                    Some(sent) => sent,
-                    None => room.nonces.entry(author.member_id.clone()).or_default(),
-                };
-                sent.insert(nonce.to_owned(), message.id);
+            if let Some((seat, nonce)) = retryable {
+                room.nonces[seat].insert(nonce.to_owned(), message.id);
             }
             room.announce(RoomSignal::Message {
                 message: message.clone(),

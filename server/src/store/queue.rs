@@ -127,8 +127,8 @@ pub struct Subscription {
     // Field order matters: the receiver must drop before the guard looks at
     // which listeners are closed.
     rx: mpsc::UnboundedReceiver<Delivery>,
-    /// For [`Subscription::own_frames`]; it keeps the queue open, so the
-    /// end is remembered instead.
+    /// For [`Subscription::own_frames`]; it keeps the channel open, so the
+    /// end is remembered instead (see [`Subscription::recv`]).
     tx: mpsc::UnboundedSender<Delivery>,
     counts: Arc<Counts>,
     ended: bool,
@@ -141,9 +141,10 @@ impl Subscription {
         if self.ended {
             return Delivery::Ended;
         }
-        let Some(delivery) = self.rx.recv().await else {
-            return Delivery::Ended;
-        };
+        // This holds a sender, so the channel itself never ends: the end is
+        // the listener's `Ended` (sent when the store drops it), remembered
+        // above because the reader's frames may still come after it.
+        let delivery = self.rx.recv().await.unwrap_or(Delivery::Ended);
         match &delivery {
             Delivery::Signal(_) => {
                 self.counts.signals.fetch_sub(1, Ordering::Relaxed);

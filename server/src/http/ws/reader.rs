@@ -19,7 +19,7 @@ use super::session::Heard;
 use super::writer::frame;
 use crate::error::Error;
 use crate::guard::rate::Action;
-use crate::room::Member;
+use crate::room::Author;
 use crate::state::AppState;
 use crate::store::{Own, OwnFrames};
 
@@ -30,7 +30,7 @@ const MAX_READ_PAUSE: Duration = Duration::from_secs(1);
 
 pub struct Reader {
     state: AppState,
-    member: Member,
+    author: Author,
     out: OwnFrames,
     /// The client's address, for its message rate.
     peer: Option<IpAddr>,
@@ -49,14 +49,14 @@ type End = Option<Close>;
 impl Reader {
     pub fn new(
         state: AppState,
-        member: Member,
+        author: Author,
         out: OwnFrames,
         peer: Option<IpAddr>,
         heard: Arc<Heard>,
     ) -> Self {
         Self {
             state,
-            member,
+            author,
             out,
             peer,
             heard,
@@ -77,7 +77,10 @@ impl Reader {
                 tokio::select! {
                     biased;
                     _ = &mut stop => return,
-                    _ = sleep_until(after) => {}
+                    // Boxed, like every rare step here: the reader's future
+                    // lives as long as its socket, so it keeps only the
+                    // common path's state (see session.rs).
+                    _ = Box::pin(sleep_until(after)) => {}
                 }
             }
             let frame = tokio::select! {
@@ -95,13 +98,13 @@ impl Reader {
                         ErrorCode::InvalidFrame,
                         "Binary frames are not supported; send JSON text.",
                     );
-                    self.refuse(e, None).await
+                    Box::pin(self.refuse(e, None)).await
                 }
                 Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => Ok(()),
             };
             if let Err(end) = handled {
                 if let Some(Close { code, reason }) = end {
-                    let _ = self.out.send(Own::End { code, reason }).await;
+                    let _ = Box::pin(self.out.send(Own::End { code, reason })).await;
                 }
                 return;
             }
@@ -152,7 +155,7 @@ impl Reader {
                         return self.refuse(e, nonce.map(Cow::into_owned)).await;
                     }
                 }
-                match self.member.send(&self.state, &body, nonce.as_deref()).await {
+                match self.author.send(&self.state, &body, nonce.as_deref()).await {
                     // A retry is not announced again: answer this socket alone.
                     Ok(appended) if appended.retry => {
                         self.emit(&ServerEvent::Message {
@@ -170,7 +173,7 @@ impl Reader {
                     return Ok(());
                 }
                 self.last_typing = Some(Instant::now());
-                match self.member.typing(&self.state).await {
+                match self.author.typing(&self.state).await {
                     Ok(()) => Ok(()),
                     Err(e) => self.refuse(e, None).await,
                 }

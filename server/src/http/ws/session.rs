@@ -18,12 +18,13 @@ use futures_util::stream::{SplitSink, SplitStream};
 use private_chat_protocol::ServerEvent;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
+use uuid::Uuid;
 
 use super::close::Close;
 use super::reader::Reader;
 use super::slot::SocketSlot;
-use super::writer::{Writer, WRITE_TIMEOUT};
-use crate::room::{self, Member};
+use super::writer::{frame, Writer, WRITE_TIMEOUT};
+use crate::room::{self, Author};
 use crate::state::AppState;
 use crate::store::{RoomSnapshot, Subscription};
 
@@ -32,16 +33,16 @@ pub async fn run(
     sink: SplitSink<WebSocket, WsMessage>,
     stream: SplitStream<WebSocket>,
     state: AppState,
-    member: Member,
+    author: Author,
     slot: SocketSlot,
     peer: Option<IpAddr>,
 ) {
     let heard = Arc::new(Heard::default());
-    let member_id = member.record.member_id.clone();
+    let member_id = author.record.member_id.clone();
     let mut writer = Writer {
         sink,
         state: &state,
-        room_id: member.room_id,
+        room_id: author.room_id,
         member_id: &member_id,
         slot: &slot,
         heard: &heard,
@@ -49,23 +50,28 @@ pub async fn run(
     // The steps are boxed: a future is as large as its largest step, and
     // this one lives as long as its socket (thousands of them), so only the
     // step running now takes memory.
-    match Box::pin(start(&state, &member)).await {
+    match Box::pin(start(&state, author.room_id)).await {
         Err(close) => Box::pin(writer.finish(Some(close))).await,
         Ok((signals, room)) => {
             let deadline = Instant::now() + room.expires_in;
-            let hello = ServerEvent::Presence {
+            // As a frame, not an event: the futures that carry it to the
+            // writer keep room for it as long as the socket lives.
+            let hello = frame(&ServerEvent::Presence {
                 members: room::members(&room),
-            };
+            });
+            // Not held for the socket's life: the room's members are read
+            // again at every presence change.
+            drop(room);
             let (stop, stopped) = oneshot::channel();
             let out = signals.own_frames();
-            let reader = Reader::new(state.clone(), member, out, peer, heard.clone());
+            let reader = Reader::new(state.clone(), author, out, peer, heard.clone());
             let reader = tokio::spawn(reader.run(stream, stopped));
             let end = Box::pin(writer.pump(signals, deadline, hello)).await;
             // The reader stops at its next wait for a frame: a message it is
             // storing now is stored and acknowledged.
             drop(stop);
             Box::pin(writer.finish(end)).await;
-            let _ = tokio::time::timeout(WRITE_TIMEOUT, reader).await;
+            let _ = Box::pin(tokio::time::timeout(WRITE_TIMEOUT, reader)).await;
         }
     }
     Box::pin(slot.release()).await;
@@ -73,15 +79,15 @@ pub async fn run(
 
 /// Subscribes, then reads the room, so no signal falls in between; one read
 /// gives both the deadline and the first presence.
-async fn start(state: &AppState, member: &Member) -> Result<(Subscription, RoomSnapshot), Close> {
+async fn start(state: &AppState, room_id: Uuid) -> Result<(Subscription, RoomSnapshot), Close> {
     let signals = state
         .store
-        .subscribe(member.room_id)
+        .subscribe(room_id)
         .await
         .map_err(|e| Close::for_start_error(&e.into()))?;
     let room = state
         .store
-        .room(member.room_id)
+        .room(room_id)
         .await
         .map_err(|e| Close::for_start_error(&e.into()))?;
     Ok((signals, room))

@@ -101,7 +101,9 @@ impl Writer<'_> {
         if let Poll::Ready(sent) = futures_util::poll!(&mut send) {
             return sent.map_err(|_| Gone);
         }
-        match tokio::time::timeout(WRITE_TIMEOUT, send).await {
+        // Boxed, like every rare step of the writer: its future lives as
+        // long as its socket, so it keeps only the common path's state.
+        match Box::pin(tokio::time::timeout(WRITE_TIMEOUT, send)).await {
             Ok(Ok(())) => Ok(()),
             _ => Err(Gone),
         }
@@ -135,7 +137,7 @@ impl Writer<'_> {
         &mut self,
         mut queue: Subscription,
         deadline: Instant,
-        hello: ServerEvent,
+        hello: Utf8Bytes,
     ) -> End {
         match self.serve(&mut queue, deadline, hello).await {
             Some(Close::GONE) => Box::pin(self.why_gone(&mut queue, deadline)).await,
@@ -147,9 +149,9 @@ impl Writer<'_> {
         &mut self,
         queue: &mut Subscription,
         deadline: Instant,
-        hello: ServerEvent,
+        hello: Utf8Bytes,
     ) -> End {
-        if Box::pin(self.emit(&hello)).await.is_err() {
+        if Box::pin(self.text(hello)).await.is_err() {
             return None;
         }
         let mut shutdown = self.state.closing.stop();
@@ -188,7 +190,8 @@ impl Writer<'_> {
                     } else if quiet_since.elapsed() >= IDLE_LIMIT {
                         return Some(Close::SILENT);
                     }
-                    if self.send(WsMessage::Ping(Default::default())).await.is_err() {
+                    let ping = WsMessage::Ping(Default::default());
+                    if Box::pin(self.send(ping)).await.is_err() {
                         return None;
                     }
                     renewal = Some(Box::pin(self.slot.renewal()));
@@ -245,10 +248,23 @@ impl Writer<'_> {
                 // The memory store ends a room's feeds when the room ends; a
                 // destroy would have been announced first, so this is expiry.
                 if deadline.saturating_duration_since(Instant::now()) <= Duration::from_secs(1) {
-                    return Err(self.expired().await);
+                    return Err(Box::pin(self.expired()).await);
                 }
                 Err(Some(Close::GONE))
             }
+        }
+    }
+
+    /// Reads the room and sends who is in it and online.
+    async fn presence(&mut self) -> Result<(), End> {
+        match self.state.store.room(self.room_id).await {
+            Ok(room) => self
+                .emit(&ServerEvent::Presence {
+                    members: crate::room::members(&room),
+                })
+                .await
+                .map_err(gone),
+            Err(e) => Err(Some(Close::for_start_error(&e.into()))),
         }
     }
 
@@ -268,17 +284,10 @@ impl Writer<'_> {
                 self.text(text).await.map_err(gone)
             }
             RoomSignal::Typing { .. } => Ok(()),
-            RoomSignal::PresenceChanged => match self.state.store.room(self.room_id).await {
-                Ok(room) => self
-                    .emit(&ServerEvent::Presence {
-                        members: crate::room::members(&room),
-                    })
-                    .await
-                    .map_err(gone),
-                Err(e) => Err(Some(Close::for_start_error(&e.into()))),
-            },
+            RoomSignal::PresenceChanged => Box::pin(self.presence()).await,
             RoomSignal::Destroyed { by } => {
-                let _ = self.emit(&ServerEvent::Destroyed { by: by.clone() }).await;
+                let event = ServerEvent::Destroyed { by: by.clone() };
+                let _ = Box::pin(self.emit(&event)).await;
                 Err(Some(Close::DESTROYED))
             }
             RoomSignal::Missed => Err(Some(Close::LAGGED)),

@@ -66,7 +66,7 @@ fn as_event(item: Feed) -> RoomEvent {
 /// Stores a message of the member in `seat` (0: creator) straight in the store.
 async fn store_message(store: &MemoryStore, room_id: &str, seat: usize, body: &str) -> Message {
     let room_id = room_id.parse().unwrap();
-    let author = store.room(room_id).await.unwrap().members[seat].clone();
+    let author = store.room(room_id).await.unwrap().members[seat].author();
     let appended = store
         .append_message(room_id, &author, body, None, 100)
         .await

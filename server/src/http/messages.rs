@@ -41,7 +41,7 @@ pub async fn send(
     JsonBody(req): JsonBody<SendMessageRequest>,
 ) -> Result<(StatusCode, Json<Message>), Error> {
     let appended = member
-        .author()
+        .into_sender()
         .send(&state, &req.body, req.nonce.as_deref())
         .await?;
     let status = if appended.retry {

@@ -11,14 +11,15 @@ use uuid::Uuid;
 
 use crate::error::Error;
 use crate::state::AppState;
-use crate::store::{Appended, MemberRecord, RoomSignal, RoomSnapshot};
+use crate::store::{Appended, Author, MemberRecord, RoomSignal, RoomSnapshot};
 use crate::token;
 
 /// A member of a room, proven by the bearer token of their seat.
 #[derive(Debug, Clone)]
 pub struct Member {
     pub room_id: Uuid,
-    pub record: MemberRecord,
+    /// The seat, without its token's digest: nothing after this proof needs it.
+    pub author: Author,
     /// The room as read when the member was authenticated.
     pub room: RoomSnapshot,
 }
@@ -29,15 +30,15 @@ pub struct Member {
 /// and a client holding a token for an ended room learns that it ended.
 pub async fn authenticate(state: &AppState, room_id: Uuid, token: &str) -> Result<Member, Error> {
     let room = state.store.room(room_id).await?;
-    let record = room
+    let author = room
         .members
         .iter()
         .find(|m| token::matches(token, &m.token_digest))
-        .cloned()
+        .map(MemberRecord::author)
         .ok_or_else(Error::unauthorized)?;
     Ok(Member {
         room_id,
-        record,
+        author,
         room,
     })
 }
@@ -140,14 +141,11 @@ impl Member {
         Ok(state.store.messages(self.room_id, after, limit).await?)
     }
 
-    /// What sending needs of this member (see [`Author`]).
-    pub fn author(&self) -> Author {
-        Author {
+    /// What sending needs of this member (see [`Sender`]).
+    pub fn into_sender(self) -> Sender {
+        Sender {
             room_id: self.room_id,
-            record: MemberRecord {
-                token_digest: String::new(),
-                ..self.record.clone()
-            },
+            author: self.author,
         }
     }
 
@@ -155,7 +153,7 @@ impl Member {
     pub async fn destroy(&self, state: &AppState) -> Result<(), Error> {
         state
             .store
-            .destroy(self.room_id, &self.record.member_id)
+            .destroy(self.room_id, &self.author.member_id)
             .await?;
         state.guard.rooms.release(self.room_id);
         tracing::info!(room_id = %self.room_id, "room destroyed");
@@ -165,16 +163,15 @@ impl Member {
 }
 
 /// A member as a socket keeps it for its whole life: who sends, in which
-/// room. Not the room as read at authentication nor the token's digest
-/// (left empty: nothing here checks it), which thousands of open sockets
-/// would each hold for nothing, about half a KiB apiece.
+/// room. Not the room as read at authentication, which thousands of open
+/// sockets would each hold for nothing, about half a KiB apiece.
 #[derive(Debug, Clone)]
-pub struct Author {
+pub struct Sender {
     pub room_id: Uuid,
-    pub record: MemberRecord,
+    pub author: Author,
 }
 
-impl Author {
+impl Sender {
     /// Stores a message and announces it to every socket of the room, with
     /// the sender's `nonce` so it can match its draft; a nonce this member
     /// used before makes it a retry (see [`Appended`]).
@@ -189,7 +186,7 @@ impl Author {
         let max = state.config.max_messages_per_room;
         let appended = state
             .store
-            .append_message(self.room_id, &self.record, body, nonce, max)
+            .append_message(self.room_id, &self.author, body, nonce, max)
             .await?;
         if !appended.retry {
             crate::metrics::message_stored();
@@ -200,7 +197,7 @@ impl Author {
     /// Tells the other member's sockets that this one is typing.
     pub async fn typing(&self, state: &AppState) -> Result<(), Error> {
         let signal = RoomSignal::Typing {
-            member_id: self.record.member_id.clone(),
+            member_id: self.author.member_id.clone(),
         };
         Ok(state.store.publish(self.room_id, &signal).await?)
     }

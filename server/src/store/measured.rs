@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use private_chat_protocol::Message;
 use uuid::Uuid;
 
-use super::{Appended, MemberRecord, RoomSignal, RoomSnapshot, Store, StoreError, Subscription};
+use super::{
+    Appended, Author, MemberRecord, RoomSignal, RoomSnapshot, Store, StoreError, Subscription,
+};
 use crate::metrics::{self, StoreOp};
 
 pub struct Measured(pub Arc<dyn Store>);
@@ -59,7 +61,7 @@ impl Store for Measured {
     async fn append_message(
         &self,
         room_id: Uuid,
-        author: &MemberRecord,
+        author: &Author,
         body: &str,
         nonce: Option<&str>,
         max_messages: usize,

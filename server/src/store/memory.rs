@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::queue::{self, Listener};
 use super::{
-    Appended, MemberRecord, RoomMap, RoomSignal, RoomSnapshot, Shared, Store, StoreError,
+    Appended, Author, MemberRecord, RoomMap, RoomSignal, RoomSnapshot, Shared, Store, StoreError,
     Subscription,
 };
 
@@ -183,7 +183,7 @@ impl Store for MemoryStore {
     async fn append_message(
         &self,
         room_id: Uuid,
-        author: &MemberRecord,
+        author: &Author,
         body: &str,
         nonce: Option<&str>,
         max_messages: usize,
@@ -367,7 +367,7 @@ mod tests {
             .unwrap();
         store.join_room(room, &member("b")).await.unwrap();
         store
-            .append_message(room, &member("a"), "hi", None, 10)
+            .append_message(room, &member("a").author(), "hi", None, 10)
             .await
             .unwrap();
         let mut sub = store.subscribe(room).await.unwrap();

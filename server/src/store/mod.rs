@@ -43,6 +43,24 @@ pub struct MemberRecord {
     pub token_digest: String,
 }
 
+impl MemberRecord {
+    /// The seat as its messages name it.
+    pub fn author(&self) -> Author {
+        Author {
+            member_id: self.member_id.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// Who wrote a message: what a stored message names of its seat, and all
+/// an append needs of it (never the token's digest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub member_id: String,
+    pub name: String,
+}
+
 /// A room as read from the store.
 #[derive(Debug, Clone)]
 pub struct RoomSnapshot {
@@ -117,7 +135,7 @@ pub trait Store: Send + Sync + 'static {
     async fn append_message(
         &self,
         room_id: Uuid,
-        author: &MemberRecord,
+        author: &Author,
         body: &str,
         nonce: Option<&str>,
         max_messages: usize,

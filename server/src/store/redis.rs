@@ -36,7 +36,8 @@ use super::queue::{self, Listener};
 use super::redis_conn::{RedisConn, Target};
 use super::redis_shard::ShardSubscriber;
 use super::{
-    Appended, MemberRecord, RoomSignal, RoomSnapshot, Shared, Store, StoreError, Subscription,
+    Appended, Author, MemberRecord, RoomSignal, RoomSnapshot, Shared, Store, StoreError,
+    Subscription,
 };
 
 fn room_key(room_id: Uuid) -> String {
@@ -588,7 +589,7 @@ impl Store for RedisStore {
     async fn append_message(
         &self,
         room_id: Uuid,
-        author: &MemberRecord,
+        author: &Author,
         body: &str,
         nonce: Option<&str>,
         max_messages: usize,

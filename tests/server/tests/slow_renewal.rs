@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use private_chat_protocol::Message;
 use private_chat_server::store::memory::MemoryStore;
 use private_chat_server::store::{
-    Appended, MemberRecord, RoomSignal, RoomSnapshot, Store, StoreError, Subscription,
+    Appended, Author, MemberRecord, RoomSignal, RoomSnapshot, Store, StoreError, Subscription,
 };
 use private_chat_tests::server::test_config;
 use private_chat_tests::Api;
@@ -63,7 +63,7 @@ impl Store for SlowRenewals {
     async fn append_message(
         &self,
         room_id: Uuid,
-        author: &MemberRecord,
+        author: &Author,
         body: &str,
         nonce: Option<&str>,
         max_messages: usize,

@@ -86,7 +86,7 @@ async fn missing_rooms_are_not_found<S: Store>(store: Arc<S>) {
     );
     assert_eq!(
         store
-            .append_message(room, &member("a"), "x", None, 10)
+            .append_message(room, &member("a").author(), "x", None, 10)
             .await
             .unwrap_err(),
         StoreError::NotFound
@@ -114,21 +114,21 @@ async fn messages_get_sequential_ids_and_respect_the_limit<S: Store>(store: Arc<
     store.create_room(room, &member("a"), TTL).await.unwrap();
     store.join_room(room, &member("b")).await.unwrap();
     for i in 1..=4u64 {
-        let author = if i % 2 == 0 { member("b") } else { member("a") };
+        let seat = if i % 2 == 0 { member("b") } else { member("a") };
         let body = format!("m{i} \"quoted\" \\ \u{1F642} {{}}");
         let m = store
-            .append_message(room, &author, &body, Some(&format!("n{i}")), 4)
+            .append_message(room, &seat.author(), &body, Some(&format!("n{i}")), 4)
             .await
             .unwrap();
         assert_eq!(
             (m.id, m.body.as_str(), m.member_id.as_str()),
-            (i, body.as_str(), author.member_id.as_str())
+            (i, body.as_str(), seat.member_id.as_str())
         );
-        assert_eq!(m.name, author.name);
+        assert_eq!(m.name, seat.name);
     }
     assert_eq!(
         store
-            .append_message(room, &member("a"), "5", None, 4)
+            .append_message(room, &member("a").author(), "5", None, 4)
             .await
             .unwrap_err(),
         StoreError::MessageLimit
@@ -230,7 +230,7 @@ async fn every_operation_signals_listeners<S: Store>(store: Arc<S>) {
     store.connect(room, "b", "s1", 4).await.unwrap();
     assert_eq!(next(&mut sub).await, RoomSignal::PresenceChanged);
     let m = store
-        .append_message(room, &member("b"), "hi", Some("n-7"), 10)
+        .append_message(room, &member("b").author(), "hi", Some("n-7"), 10)
         .await
         .unwrap();
     assert_eq!(
@@ -263,12 +263,12 @@ async fn a_retried_send_is_stored_once<S: Store>(store: Arc<S>) {
     let mut sub = store.subscribe(room).await.unwrap();
     let (a, b) = (member("a"), member("b"));
     let first = store
-        .append_message(room, &a, "hi", Some("n1"), 2)
+        .append_message(room, &a.author(), "hi", Some("n1"), 2)
         .await
         .unwrap();
     assert!(matches!(next(&mut sub).await, RoomSignal::Message { .. }));
     let again = store
-        .append_message(room, &a, "hi", Some("n1"), 2)
+        .append_message(room, &a.author(), "hi", Some("n1"), 2)
         .await
         .unwrap();
     assert_eq!(
@@ -278,13 +278,13 @@ async fn a_retried_send_is_stored_once<S: Store>(store: Arc<S>) {
     assert!(again.retry && !first.retry);
     // The same nonce from the other member, and sends without a nonce, are new.
     let theirs = store
-        .append_message(room, &b, "yo", Some("n1"), 2)
+        .append_message(room, &b.author(), "yo", Some("n1"), 2)
         .await
         .unwrap();
     assert_eq!(theirs.id, 2);
     assert_eq!(
         store
-            .append_message(room, &a, "x", None, 2)
+            .append_message(room, &a.author(), "x", None, 2)
             .await
             .unwrap_err(),
         StoreError::MessageLimit
@@ -292,7 +292,7 @@ async fn a_retried_send_is_stored_once<S: Store>(store: Arc<S>) {
     // At the limit a retry still gets its message, not a refusal.
     assert_eq!(
         store
-            .append_message(room, &a, "hi", Some("n1"), 2)
+            .append_message(room, &a.author(), "hi", Some("n1"), 2)
             .await
             .unwrap()
             .message,
@@ -314,7 +314,7 @@ async fn destroy_removes_everything<S: Store>(store: Arc<S>) {
     store.join_room(room, &member("b")).await.unwrap();
     store.connect(room, "a", "s1", 4).await.unwrap();
     store
-        .append_message(room, &member("a"), "x", Some("n1"), 10)
+        .append_message(room, &member("a").author(), "x", Some("n1"), 10)
         .await
         .unwrap();
     store.destroy(room, "a").await.unwrap();
@@ -331,7 +331,7 @@ async fn destroy_removes_everything<S: Store>(store: Arc<S>) {
     let _ = store.disconnect(room, "a", "s1").await;
     let _ = store.connect(room, "a", "s1", 4).await;
     let _ = store
-        .append_message(room, &member("a"), "late", None, 10)
+        .append_message(room, &member("a").author(), "late", None, 10)
         .await;
     assert_eq!(store.room(room).await.unwrap_err(), StoreError::NotFound);
     assert_no_traces(&*store, room).await;
@@ -346,7 +346,7 @@ async fn expiry_removes_everything<S: Store>(store: Arc<S>) {
     store.join_room(room, &member("b")).await.unwrap();
     store.connect(room, "b", "s1", 4).await.unwrap();
     store
-        .append_message(room, &member("b"), "x", None, 10)
+        .append_message(room, &member("b").author(), "x", None, 10)
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;

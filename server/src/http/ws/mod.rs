@@ -42,7 +42,7 @@ pub async fn upgrade(
         )
     })?;
     let slot = slot::SocketSlot::take(&state, &member).await?;
-    let author = member.author();
+    let sender = member.into_sender();
     Ok(ws
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
@@ -54,6 +54,6 @@ pub async fn upgrade(
             // Split here, so the session's future holds two small halves,
             // not the socket itself (futures keep their arguments whole).
             let (sink, stream) = socket.split();
-            sockets.track_future(session::run(sink, stream, state, author, slot, peer))
+            sockets.track_future(session::run(sink, stream, state, sender, slot, peer))
         }))
 }

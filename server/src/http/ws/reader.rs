@@ -19,7 +19,7 @@ use super::session::Heard;
 use super::writer::frame;
 use crate::error::Error;
 use crate::guard::rate::Action;
-use crate::room::Author;
+use crate::room::Sender;
 use crate::state::AppState;
 use crate::store::{Own, OwnFrames};
 
@@ -30,7 +30,7 @@ const MAX_READ_PAUSE: Duration = Duration::from_secs(1);
 
 pub struct Reader {
     state: AppState,
-    author: Author,
+    sender: Sender,
     out: OwnFrames,
     /// The client's address, for its message rate.
     peer: Option<IpAddr>,
@@ -49,14 +49,14 @@ type End = Option<Close>;
 impl Reader {
     pub fn new(
         state: AppState,
-        author: Author,
+        sender: Sender,
         out: OwnFrames,
         peer: Option<IpAddr>,
         heard: Arc<Heard>,
     ) -> Self {
         Self {
             state,
-            author,
+            sender,
             out,
             peer,
             heard,
@@ -155,7 +155,7 @@ impl Reader {
                         return self.refuse(e, nonce.map(Cow::into_owned)).await;
                     }
                 }
-                match self.author.send(&self.state, &body, nonce.as_deref()).await {
+                match self.sender.send(&self.state, &body, nonce.as_deref()).await {
                     // A retry is not announced again: answer this socket alone.
                     Ok(appended) if appended.retry => {
                         self.emit(&ServerEvent::Message {
@@ -173,7 +173,7 @@ impl Reader {
                     return Ok(());
                 }
                 self.last_typing = Some(Instant::now());
-                match self.author.typing(&self.state).await {
+                match self.sender.typing(&self.state).await {
                     Ok(()) => Ok(()),
                     Err(e) => self.refuse(e, None).await,
                 }

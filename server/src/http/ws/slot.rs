@@ -23,7 +23,7 @@ pub struct SocketSlot {
 impl SocketSlot {
     /// Counts one more socket of the member, refusing past the configured limit.
     pub async fn take(state: &AppState, member: &Member) -> Result<Self, Error> {
-        let member_id = member.record.member_id.clone();
+        let member_id = member.author.member_id.clone();
         let socket_id = Uuid::new_v4().simple().to_string();
         state
             .store

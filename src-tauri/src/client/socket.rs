@@ -58,7 +58,8 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(300);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// Longest `Retry-After` obeyed (a server asking for hours is asked again sooner).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
-/// The server pings every 20 s; this much silence means a dead connection.
+/// The server sends a frame (an event or a ping) at least every 40 s; this
+/// much silence means a dead connection.
 const SILENCE_LIMIT: Duration = Duration::from_secs(60);
 
 /// What the app asks of the socket.

@@ -46,6 +46,7 @@ pub async fn run(
         member_id: &member_id,
         slot: &slot,
         heard: &heard,
+        wrote: false,
     };
     // The steps are boxed: a future is as large as its largest step, and
     // this one lives as long as its socket (thousands of them), so only the

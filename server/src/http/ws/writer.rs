@@ -23,20 +23,21 @@ use crate::store::{Delivery, Own, RoomSignal, SignalRef, Subscription};
 
 /// A write that takes longer than this means the client stopped reading.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often the server pings a socket (and renews its count's lease).
-const PING_EVERY: Duration = crate::store::LEASE_RENEW_EVERY;
+/// How often the writer looks at a socket: renews its count's lease, and
+/// pings it unless it was busy both ways since the last look.
+const PERIOD: Duration = crate::store::LEASE_RENEW_EVERY;
 /// Silence after which the client is taken for gone (half-open TCP); seen
-/// at the pings, so up to one ping period later.
+/// at the end of a period, so up to one period later.
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// How long a socket whose room vanished waits for the reason to arrive.
 const GONE_GRACE: Duration = Duration::from_secs(2);
 
-/// When a socket's first ping (and lease renewal) is due: at a random point
+/// When a socket's first period ends (its first renewal, and ping): at a random point
 /// of the period's second half, so sockets opened together (a reconnect
 /// storm after a restart, a load test) do not all renew at the same moment
 /// and queue their renewals ahead of messages in the store.
-fn first_ping() -> Instant {
-    let half = PING_EVERY / 2;
+fn first_tick() -> Instant {
+    let half = PERIOD / 2;
     let spread = f64::from(getrandom::u32().unwrap_or(0)) / f64::from(u32::MAX);
     Instant::now() + half + half.mul_f64(spread)
 }
@@ -88,9 +89,12 @@ pub struct Writer<'a> {
     pub state: &'a AppState,
     pub room_id: Uuid,
     pub member_id: &'a str,
-    /// This socket's count in the store, renewed with every ping.
+    /// This socket's count in the store, renewed every period.
     pub slot: &'a SocketSlot,
     pub heard: &'a Heard,
+    /// Whether a text frame went out in the current period (not a ping:
+    /// it would spare the next one).
+    pub wrote: bool,
 }
 
 impl Writer<'_> {
@@ -110,6 +114,8 @@ impl Writer<'_> {
     }
 
     async fn text(&mut self, text: Utf8Bytes) -> Result<(), Gone> {
+        // Set before the write: one that fails ends the socket anyway.
+        self.wrote = true;
         self.send(WsMessage::Text(text)).await
     }
 
@@ -155,10 +161,10 @@ impl Writer<'_> {
             return None;
         }
         let mut shutdown = self.state.closing.stop();
-        // One timer for both the pings and the room's end: every wake of
+        // One timer for both the periods and the room's end: every wake of
         // this task polls each pending branch, and this is the busiest loop
         // of the server.
-        let timer = sleep_until(first_ping().min(deadline));
+        let timer = sleep_until(first_tick().min(deadline));
         tokio::pin!(timer);
         // The lease's renewal runs beside the writes, not before them: a slow
         // store must not hold up the room's messages. A renewal still running
@@ -185,17 +191,26 @@ impl Writer<'_> {
                         return Box::pin(self.expired()).await;
                     }
                     let heard = self.heard.count();
-                    if heard != frames {
+                    let client_spoke = heard != frames;
+                    if client_spoke {
                         (frames, quiet_since) = (heard, Instant::now());
                     } else if quiet_since.elapsed() >= IDLE_LIMIT {
                         return Some(Close::SILENT);
                     }
-                    let ping = WsMessage::Ping(Default::default());
-                    if Box::pin(self.send(ping)).await.is_err() {
-                        return None;
+                    // A socket busy both ways needs no ping: its client's
+                    // frames show it is there, and ours show the client that
+                    // we are (it counts any frame as a sign of life). In a
+                    // lively chat that spares a write, a read and two wakes
+                    // per socket per period.
+                    let wrote = std::mem::take(&mut self.wrote);
+                    if !(client_spoke && wrote) {
+                        let ping = WsMessage::Ping(Default::default());
+                        if Box::pin(self.send(ping)).await.is_err() {
+                            return None;
+                        }
                     }
                     renewal = Some(Box::pin(self.slot.renewal()));
-                    timer.as_mut().reset((Instant::now() + PING_EVERY).min(deadline));
+                    timer.as_mut().reset((Instant::now() + PERIOD).min(deadline));
                 }
                 _ = &mut shutdown => return Some(Close::SHUTDOWN),
             }

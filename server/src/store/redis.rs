@@ -268,7 +268,7 @@ const WAIT_REPLICAS_MS: u64 = 1000;
 pub const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long a socket's lease lasts without a renewal (sockets renew at
-/// every keepalive ping, [`super::LEASE_RENEW_EVERY`]).
+/// every keepalive look, pinged or not, [`super::LEASE_RENEW_EVERY`]).
 pub const SOCKET_LEASE: Duration = Duration::from_secs(60);
 
 impl RedisStore {

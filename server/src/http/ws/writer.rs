@@ -32,10 +32,10 @@ const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// How long a socket whose room vanished waits for the reason to arrive.
 const GONE_GRACE: Duration = Duration::from_secs(2);
 
-/// When a socket's first period ends (its first renewal, and ping): at a random point
-/// of the period's second half, so sockets opened together (a reconnect
-/// storm after a restart, a load test) do not all renew at the same moment
-/// and queue their renewals ahead of messages in the store.
+/// When a socket's first period ends (its first renewal, and ping): at a
+/// random point of the period's second half, so sockets opened together (a
+/// reconnect storm after a restart, a load test) do not all renew at the
+/// same moment and queue their renewals ahead of messages in the store.
 fn first_tick() -> Instant {
     let half = PERIOD / 2;
     let spread = f64::from(getrandom::u32().unwrap_or(0)) / f64::from(u32::MAX);

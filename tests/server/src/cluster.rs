@@ -3,11 +3,15 @@
 //! 10000, created by `redis-cli --cluster create` and ready only when every
 //! replica's link to its master is up (`cluster_state:ok` alone is not).
 
+use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::redis::{spawn_with, wait_ready};
+pub use crate::redis::cli;
+use crate::redis::{spawn_own, spawn_with, wait_ready};
 
 const NODES: usize = 6;
 
@@ -34,57 +38,85 @@ fn node_args(dir: &std::path::Path, port: u16) -> Vec<String> {
     .collect()
 }
 
-/// A port whose cluster bus port (+10000) is free too.
+/// Where node ports are drawn from: below the kernel's ephemeral range
+/// (32768 and up by default) together with their bus ports (+10000), so an
+/// outgoing connection cannot take one between the check and the node's
+/// bind.
+const NODE_PORTS: std::ops::Range<u16> = 20_000..22_700;
+
+/// How long `redis-cli --cluster create` may take (about 4 s here): it
+/// waits for ever if a node it met goes away.
+const CREATE_WITHIN: Duration = Duration::from_secs(60);
+
+/// A free port whose cluster bus port (+10000) is free too, never handed
+/// out twice by this process: tests run in parallel, and two clusters once
+/// drew the same port (one node failed to bind, the other cluster's node
+/// answered for it, and both creates failed or hung).
 fn free_pair() -> u16 {
+    static TAKEN: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+    let mut taken = TAKEN.lock().unwrap_or_else(|e| e.into_inner());
+    let taken = taken.get_or_insert_with(HashSet::new);
+    let span = u64::from(NODE_PORTS.end - NODE_PORTS.start);
     loop {
-        let port = crate::free_port();
-        if port <= 55_535 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+        let port = NODE_PORTS.start + (RandomState::new().hash_one(taken.len()) % span) as u16;
+        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
+        if !taken.contains(&port) && free(port) && free(port + 10_000) {
+            taken.insert(port);
             return port;
         }
     }
-}
-
-/// `redis-cli -p <port> <args>`, its output trimmed.
-pub fn cli(port: u16, args: &[&str]) -> String {
-    let out = Command::new("redis-cli")
-        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
-        .args(args)
-        .output()
-        .expect("redis-cli is installed with redis-server");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 impl RedisCluster {
     pub fn start() -> Self {
         let dir = std::env::temp_dir().join(format!("private-chat-cluster-{}", free_pair()));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut nodes = Vec::new();
-        for _ in 0..NODES {
-            let port = free_pair();
-            nodes.push((port, spawn_with(port, node_args(&dir, port))));
-        }
-        for (port, _) in &nodes {
-            wait_ready(*port);
-        }
+        let nodes = (0..NODES)
+            .map(|_| spawn_own(free_pair, |port| node_args(&dir, port)))
+            .collect();
         let cluster = Self { nodes, dir };
-        let addresses: Vec<String> = cluster
+        cluster.create();
+        cluster.wait_ready(Duration::from_secs(30));
+        cluster
+    }
+
+    /// Joins the nodes into a cluster with `redis-cli --cluster create`,
+    /// bounded by [`CREATE_WITHIN`].
+    fn create(&self) {
+        let addresses: Vec<String> = self
             .ports()
             .iter()
             .map(|p| format!("127.0.0.1:{p}"))
             .collect();
-        let created = Command::new("redis-cli")
+        // Its output (a few KiB) goes to a file: a pipe nobody reads while
+        // waiting could fill and stall it.
+        let log = self.dir.join("create.log");
+        let mut create = Command::new("redis-cli")
             .args(["--cluster", "create"])
             .args(&addresses)
             .args(["--cluster-replicas", "1", "--cluster-yes"])
-            .output()
-            .unwrap();
-        assert!(
-            created.status.success(),
-            "cluster create failed: {}",
-            String::from_utf8_lossy(&created.stdout)
-        );
-        cluster.wait_ready(Duration::from_secs(30));
-        cluster
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-cli is installed with redis-server");
+        let deadline = Instant::now() + CREATE_WITHIN;
+        let status = loop {
+            if let Some(status) = create.try_wait().unwrap() {
+                break Some(status);
+            }
+            if Instant::now() >= deadline {
+                let _ = create.kill();
+                let _ = create.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let output = std::fs::read_to_string(&log).unwrap_or_default();
+        match status {
+            Some(status) if status.success() => {}
+            Some(_) => panic!("cluster create failed: {output}"),
+            None => panic!("cluster create did not finish within {CREATE_WITHIN:?}: {output}"),
+        }
     }
 
     pub fn ports(&self) -> Vec<u16> {
@@ -243,5 +275,34 @@ impl Drop for RedisCluster {
             let _ = child.wait();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tests in parallel draw node ports at once: no two get the same, and
+    /// none is in the range the kernel gives outgoing connections.
+    #[test]
+    fn node_ports_are_handed_out_once_below_the_ephemeral_range() {
+        let drawn: Vec<u16> = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| (0..50).map(|_| free_pair()).collect::<Vec<_>>()))
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap())
+                .collect()
+        });
+        let distinct: HashSet<u16> = drawn.iter().copied().collect();
+        assert_eq!(distinct.len(), drawn.len(), "a port drawn twice");
+        let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .ok()
+            .and_then(|r| r.split_whitespace().next()?.parse::<u16>().ok())
+            .unwrap_or(32_768);
+        assert!(drawn
+            .iter()
+            .all(|p| NODE_PORTS.contains(p) && p + 10_000 < ephemeral));
     }
 }

@@ -24,10 +24,22 @@ pub mod server;
 pub use client::{Api, Socket};
 pub use server::{Backend, TestServer};
 
-/// A free TCP port on loopback (free when asked; tests bind it soon after).
+/// A free TCP port on loopback (free when asked; tests bind it soon after),
+/// never handed out twice by this process: the kernel may give a port it
+/// just gave to another test running in parallel, which has not bound it
+/// yet.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    static GIVEN: std::sync::Mutex<Option<std::collections::HashSet<u16>>> =
+        std::sync::Mutex::new(None);
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    let given = given.get_or_insert_with(Default::default);
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        if given.insert(port) {
+            return port;
+        }
+    }
 }

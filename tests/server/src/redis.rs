@@ -71,6 +71,41 @@ fn spawn_here(port: u16, extra: &[String]) -> std::io::Result<Child> {
     cmd.spawn()
 }
 
+/// Starts `redis-server` on a port from `pick`, with `extra(port)` more
+/// arguments, and returns once it answers as this child: a port taken by
+/// another process since it was picked makes the child exit while that
+/// process answers, so the answer must carry the child's process id.
+pub(crate) fn spawn_own(
+    pick: impl Fn() -> u16,
+    extra: impl Fn(u16) -> Vec<String>,
+) -> (u16, Child) {
+    for _ in 0..5 {
+        let port = pick();
+        let mut child = spawn_with(port, extra(port));
+        wait_ready(port);
+        let pid = format!("process_id:{}", child.id());
+        let ours = cli(port, &["INFO", "server"])
+            .lines()
+            .any(|l| l.trim() == pid);
+        if ours && matches!(child.try_wait(), Ok(None)) {
+            return (port, child);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("no redis-server could start on a port of its own in 5 tries");
+}
+
+/// `redis-cli -p <port> <args>`, its output trimmed.
+pub fn cli(port: u16, args: &[&str]) -> String {
+    let out = Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("redis-cli is installed with redis-server");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
 pub(crate) fn wait_ready(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(10);
     let client = ::redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
@@ -88,9 +123,7 @@ pub(crate) fn wait_ready(port: u16) {
 impl RedisServer {
     /// Starts a fresh server and waits until it answers PING.
     pub fn start() -> Self {
-        let port = free_port();
-        let child = spawn(port);
-        wait_ready(port);
+        let (port, child) = spawn_own(free_port, |_| Vec::new());
         Self { port, child }
     }
 

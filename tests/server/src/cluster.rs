@@ -3,11 +3,9 @@
 //! 10000, created by `redis-cli --cluster create` and ready only when every
 //! replica's link to its master is up (`cluster_state:ok` alone is not).
 
-use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub use crate::redis::cli;
@@ -49,19 +47,13 @@ const NODE_PORTS: std::ops::Range<u16> = 20_000..22_700;
 const CREATE_WITHIN: Duration = Duration::from_secs(60);
 
 /// A free port whose cluster bus port (+10000) is free too, never handed
-/// out twice by this process: tests run in parallel, and two clusters once
-/// drew the same port (one node failed to bind, the other cluster's node
-/// answered for it, and both creates failed or hung).
+/// out twice by this process ([`crate::claim_port`]).
 fn free_pair() -> u16 {
-    static TAKEN: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
-    let mut taken = TAKEN.lock().unwrap_or_else(|e| e.into_inner());
-    let taken = taken.get_or_insert_with(HashSet::new);
     let span = u64::from(NODE_PORTS.end - NODE_PORTS.start);
+    let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
     loop {
-        let port = NODE_PORTS.start + (RandomState::new().hash_one(taken.len()) % span) as u16;
-        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
-        if !taken.contains(&port) && free(port) && free(port + 10_000) {
-            taken.insert(port);
+        let port = NODE_PORTS.start + (RandomState::new().hash_one(Instant::now()) % span) as u16;
+        if free(port) && free(port + 10_000) && crate::claim_port(port) {
             return port;
         }
     }
@@ -280,6 +272,8 @@ impl Drop for RedisCluster {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     /// Tests in parallel draw node ports at once: no two get the same, and

@@ -24,21 +24,27 @@ pub mod server;
 pub use client::{Api, Socket};
 pub use server::{Backend, TestServer};
 
+/// Claims `port` for this process: true the first time, false after. Tests
+/// run in parallel, and a port picked as free is not bound at once, so two
+/// tests could pick the same one (the kernel may give a port it just gave to
+/// another; two clusters once drew the same node port, and one hung).
+pub(crate) fn claim_port(port: u16) -> bool {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    static CLAIMED: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+    let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
+    claimed.get_or_insert_with(HashSet::new).insert(port)
+}
+
 /// A free TCP port on loopback (free when asked; tests bind it soon after),
-/// never handed out twice by this process: the kernel may give a port it
-/// just gave to another test running in parallel, which has not bound it
-/// yet.
+/// never handed out twice by this process ([`claim_port`]).
 pub fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Option<std::collections::HashSet<u16>>> =
-        std::sync::Mutex::new(None);
-    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
-    let given = given.get_or_insert_with(Default::default);
     loop {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free loopback port");
-        if given.insert(port) {
+        if claim_port(port) {
             return port;
         }
     }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use private_chat_tests::free_port;
+use private_chat_tests::{free_port, wait_child};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -258,17 +258,9 @@ impl App {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("the app binary starts");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                assert!(status.success(), "the second launch failed: {status}");
-                return;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("the second launch did not hand over its link and exit");
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        match wait_child(&mut child, Duration::from_secs(20)) {
+            Some(status) => assert!(status.success(), "the second launch failed: {status}"),
+            None => panic!("the second launch did not hand over its link and exit"),
         }
     }
 

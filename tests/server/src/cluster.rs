@@ -91,18 +91,7 @@ impl RedisCluster {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-cli is installed with redis-server");
-        let deadline = Instant::now() + CREATE_WITHIN;
-        let status = loop {
-            if let Some(status) = create.try_wait().unwrap() {
-                break Some(status);
-            }
-            if Instant::now() >= deadline {
-                let _ = create.kill();
-                let _ = create.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let status = crate::wait_child(&mut create, CREATE_WITHIN);
         let output = std::fs::read_to_string(&log).unwrap_or_default();
         match status {
             Some(status) if status.success() => {}

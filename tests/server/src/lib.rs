@@ -21,6 +21,9 @@ pub mod redis;
 pub mod relay;
 pub mod server;
 
+use std::process::{Child, ExitStatus};
+use std::time::{Duration, Instant};
+
 pub use client::{Api, Socket};
 pub use server::{Backend, TestServer};
 
@@ -34,6 +37,24 @@ pub(crate) fn claim_port(port: u16) -> bool {
     static CLAIMED: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
     let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
     claimed.get_or_insert_with(HashSet::new).insert(port)
+}
+
+/// Waits up to `within` for `child` to exit; past that, kills and reaps it
+/// and returns `None`, so a helper process that hangs fails its test instead
+/// of holding it for ever.
+pub fn wait_child(child: &mut Child, within: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().expect("a child's status can be read") {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// A free TCP port on loopback (free when asked; tests bind it soon after),

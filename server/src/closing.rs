@@ -1,19 +1,18 @@
-//! The server's stop, told to each open socket through a channel of its own.
+//! The server's stop, told to each open socket through its own queue.
 //!
-//! A `watch` shared by every socket would do, but a socket's writer polls
-//! its stop at every wake, and polling a shared notifier takes its waiter
-//! list's lock: a lock that every socket on both workers would take for
-//! every message delivered. A socket's own `oneshot` is polled without one.
+//! A `watch` shared by every socket would do, but polling a shared notifier
+//! takes its waiter list's lock, and a stop of each socket's own (a
+//! `oneshot`) is one more future its writer polls at every wake. The writer
+//! waits on its queue anyway, so the stop is one more item in it
+//! ([`Delivery::Shutdown`](crate::store::Delivery::Shutdown)), after what
+//! is queued already.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
 
-use tokio::sync::oneshot;
+use crate::store::{Interrupt, Subscription};
 
-/// Every open socket's stop, fired all at once by [`Closing::close_all`].
+/// Every open socket's queue, told all at once by [`Closing::close_all`].
 #[derive(Default)]
 pub struct Closing(Mutex<Registry>);
 
@@ -21,7 +20,7 @@ pub struct Closing(Mutex<Registry>);
 struct Registry {
     closed: bool,
     next: u64,
-    open: HashMap<u64, oneshot::Sender<()>>,
+    open: HashMap<u64, Interrupt>,
 }
 
 impl Closing {
@@ -30,60 +29,50 @@ impl Closing {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A new socket's stop; already fired if the server is stopping.
-    pub fn stop(self: &Arc<Self>) -> Stop {
-        let (tx, rx) = oneshot::channel();
+    /// Tells `queue` when the server stops, until the returned guard is
+    /// dropped; at once if the server is stopping already.
+    pub fn watch(self: &Arc<Self>, queue: &Subscription) -> Watch {
+        let interrupt = queue.interrupt();
         let mut registry = self.lock();
         let key = registry.next;
         registry.next += 1;
         if registry.closed {
-            let _ = tx.send(());
+            interrupt.shutdown();
         } else {
-            registry.open.insert(key, tx);
+            registry.open.insert(key, interrupt);
         }
-        Stop {
-            rx,
+        Watch {
             key,
             closing: self.clone(),
         }
     }
 
-    /// Fires every stop, and every one made from now on.
+    /// Tells every watched queue, and every one watched from now on.
     pub fn close_all(&self) {
         let open = {
             let mut registry = self.lock();
             registry.closed = true;
             std::mem::take(&mut registry.open)
         };
-        for tx in open.into_values() {
-            let _ = tx.send(());
+        for interrupt in open.into_values() {
+            interrupt.shutdown();
         }
     }
 
-    /// Stops registered and not yet dropped or fired.
+    /// Queues watched and not yet dropped or told.
     #[cfg(test)]
     fn open(&self) -> usize {
         self.lock().open.len()
     }
 }
 
-/// One socket's stop: resolves when the server stops.
-pub struct Stop {
-    rx: oneshot::Receiver<()>,
+/// One socket's place in the registry, left when dropped.
+pub struct Watch {
     key: u64,
     closing: Arc<Closing>,
 }
 
-impl Future for Stop {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // An error means the registry dropped the sender: stopped as well.
-        Pin::new(&mut self.rx).poll(cx).map(|_| ())
-    }
-}
-
-impl Drop for Stop {
+impl Drop for Watch {
     fn drop(&mut self) {
         self.closing.lock().open.remove(&self.key);
     }
@@ -94,36 +83,46 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::store::{queue, Delivery};
 
-    async fn fired(stop: &mut Stop) -> bool {
-        tokio::time::timeout(Duration::from_millis(50), stop)
-            .await
-            .is_ok()
+    /// A new queue; the store's end is kept, or the queue would end.
+    fn queue() -> (queue::Listener, Subscription) {
+        queue::open()
+    }
+
+    async fn told(queue: &mut Subscription) -> bool {
+        let next = tokio::time::timeout(Duration::from_millis(50), queue.recv()).await;
+        matches!(next, Ok(Delivery::Shutdown))
     }
 
     #[tokio::test]
-    async fn close_all_fires_open_stops_and_later_ones() {
+    async fn close_all_tells_watched_queues_and_later_ones() {
         let closing = Arc::new(Closing::default());
-        let (mut a, mut b) = (closing.stop(), closing.stop());
-        assert!(!fired(&mut a).await);
+        let ((_la, mut a), (_lb, mut b)) = (queue(), queue());
+        let _watches = (closing.watch(&a), closing.watch(&b));
+        assert!(!told(&mut a).await);
         assert_eq!(closing.open(), 2);
         closing.close_all();
-        assert!(fired(&mut a).await);
-        assert!(fired(&mut b).await);
-        let mut late = closing.stop();
-        assert!(fired(&mut late).await);
+        assert!(told(&mut a).await);
+        assert!(told(&mut b).await);
+        let (_late_listener, mut late) = queue();
+        let _late = closing.watch(&late);
+        assert!(told(&mut late).await);
         assert_eq!(closing.open(), 0);
     }
 
     #[tokio::test]
-    async fn a_dropped_stop_leaves_the_registry() {
+    async fn a_dropped_watch_leaves_the_registry() {
         let closing = Arc::new(Closing::default());
-        let a = closing.stop();
-        let mut b = closing.stop();
-        drop(a);
+        let ((_la, mut a), (_lb, mut b)) = (queue(), queue());
+        let watch_a = closing.watch(&a);
+        let watch_b = closing.watch(&b);
+        drop(watch_a);
         assert_eq!(closing.open(), 1);
-        assert!(!fired(&mut b).await);
-        drop(b);
+        closing.close_all();
+        assert!(!told(&mut a).await);
+        assert!(told(&mut b).await);
+        drop(watch_b);
         assert_eq!(closing.open(), 0);
     }
 }

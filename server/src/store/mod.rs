@@ -12,7 +12,7 @@
 
 pub mod measured;
 pub mod memory;
-mod queue;
+pub(crate) mod queue;
 pub mod redis;
 pub mod redis_conn;
 pub mod redis_shard;
@@ -31,7 +31,7 @@ use private_chat_protocol::Message;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use queue::{Delivery, Own, OwnFrames, Subscription, WriterGone, SIGNAL_BUFFER};
+pub use queue::{Delivery, Interrupt, Own, OwnFrames, Subscription, WriterGone, SIGNAL_BUFFER};
 pub use room_ids::RoomMap;
 pub use signal::{RoomSignal, Shared, SignalRef};
 

@@ -36,6 +36,8 @@ pub enum Delivery {
     /// No signal will follow: the memory store dropped the room (a destroy
     /// was announced before, so this is expiry), or the store is gone.
     Ended,
+    /// The server is stopping (see [`crate::closing`]).
+    Shutdown,
 }
 
 /// What a socket's reader asks its writer to send.
@@ -151,8 +153,14 @@ impl Subscription {
             }
             Delivery::Own(_) => self.counts.own.add_permits(1),
             Delivery::Ended => self.ended = true,
+            Delivery::Shutdown => {}
         }
         delivery
+    }
+
+    /// A way to tell this socket that the server is stopping.
+    pub fn interrupt(&self) -> Interrupt {
+        Interrupt(self.tx.clone())
     }
 
     /// A sender of the socket's own frames into this queue.
@@ -168,6 +176,17 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         // A reader waiting for room gives up.
         self.counts.own.close();
+    }
+}
+
+/// Queues [`Delivery::Shutdown`] for one socket. Through its queue, not a
+/// stop of its own: the writer waits on the queue anyway, and a second
+/// future would be polled at every wake of every socket.
+pub struct Interrupt(mpsc::UnboundedSender<Delivery>);
+
+impl Interrupt {
+    pub fn shutdown(&self) {
+        let _ = self.0.send(Delivery::Shutdown);
     }
 }
 

@@ -54,6 +54,10 @@ pub async fn upgrade(
             // Split here, so the session's future holds two small halves,
             // not the socket itself (futures keep their arguments whole).
             let (sink, stream) = socket.split();
-            sockets.track_future(session::run(sink, stream, state, sender, slot, peer))
+            // A task of its own, and axum's upgrade task ends here: awaited
+            // in it, the session would be polled through that task's future
+            // at every wake for the socket's whole life.
+            sockets.spawn(session::run(sink, stream, state, sender, slot, peer));
+            std::future::ready(())
         }))
 }

@@ -10,12 +10,11 @@ use axum::extract::ws::{Message as WsMessage, WebSocket};
 use futures_util::stream::SplitStream;
 use futures_util::StreamExt;
 use private_chat_protocol::{ErrorCode, ServerEvent};
-use tokio::sync::oneshot;
 use tokio::time::{sleep_until, Instant};
 
 use super::close::Close;
 use super::incoming::{self, Incoming};
-use super::session::Heard;
+use super::session::Halves;
 use super::writer::frame;
 use crate::error::Error;
 use crate::guard::rate::Action;
@@ -34,7 +33,7 @@ pub struct Reader {
     out: OwnFrames,
     /// The client's address, for its message rate.
     peer: Option<IpAddr>,
-    heard: Arc<Heard>,
+    halves: Arc<Halves>,
     last_typing: Option<Instant>,
     /// Set when the client went over its message rate: its socket is not
     /// read again before then, so a flood waits in its own TCP buffers
@@ -52,31 +51,28 @@ impl Reader {
         sender: Sender,
         out: OwnFrames,
         peer: Option<IpAddr>,
-        heard: Arc<Heard>,
+        halves: Arc<Halves>,
     ) -> Self {
         Self {
             state,
             sender,
             out,
             peer,
-            heard,
+            halves,
             last_typing: None,
             read_after: None,
         }
     }
 
-    /// Reads until the client leaves, a frame ends the socket, or `stop`
-    /// fires (the writer ended); a frame being handled is finished first.
-    pub async fn run(
-        mut self,
-        mut stream: SplitStream<WebSocket>,
-        mut stop: oneshot::Receiver<()>,
-    ) {
+    /// Reads until the client leaves, a frame ends the socket, or the
+    /// session stops it (the writer ended); a frame being handled is
+    /// finished first.
+    pub async fn run(mut self, mut stream: SplitStream<WebSocket>) {
         loop {
             if let Some(after) = self.read_after.take() {
                 tokio::select! {
                     biased;
-                    _ = &mut stop => return,
+                    () = self.halves.stopped() => return,
                     // Boxed, like every rare step here: the reader's future
                     // lives as long as its socket, so it keeps only the
                     // common path's state (see session.rs).
@@ -85,14 +81,16 @@ impl Reader {
             }
             let frame = tokio::select! {
                 biased;
-                _ = &mut stop => return,
+                () = self.halves.stopped() => return,
                 frame = stream.next() => frame,
             };
-            self.heard.touch();
+            self.halves.touch();
             let handled = match frame {
                 None | Some(Ok(WsMessage::Close(_))) => Err(None),
                 Some(Err(e)) => Err(Some(Close::for_read_error(&e))),
-                Some(Ok(WsMessage::Text(text))) => Box::pin(self.handle_text(text.as_str())).await,
+                // Not boxed: nearly every frame is a message, and a box per
+                // frame costs an allocation. Its rare steps are boxed.
+                Some(Ok(WsMessage::Text(text))) => self.handle_text(text.as_str()).await,
                 Some(Ok(WsMessage::Binary(_))) => {
                     let e = Error::new(
                         ErrorCode::InvalidFrame,
@@ -142,7 +140,7 @@ impl Reader {
                     ErrorCode::InvalidFrame,
                     format!("Unknown or malformed frame: {e}"),
                 );
-                return self.refuse(e, None).await;
+                return Box::pin(self.refuse(e, None)).await;
             }
         };
         match event {
@@ -152,20 +150,20 @@ impl Reader {
                     if let Err(e) = self.state.guard.rates.check(Action::Message, peer) {
                         let wait = e.retry_after.unwrap_or_default().min(MAX_READ_PAUSE);
                         self.read_after = Some(Instant::now() + wait);
-                        return self.refuse(e, nonce.map(Cow::into_owned)).await;
+                        return Box::pin(self.refuse(e, nonce.map(Cow::into_owned))).await;
                     }
                 }
                 match self.sender.send(&self.state, &body, nonce.as_deref()).await {
                     // A retry is not announced again: answer this socket alone.
                     Ok(appended) if appended.retry => {
-                        self.emit(&ServerEvent::Message {
+                        let event = ServerEvent::Message {
                             message: Arc::unwrap_or_clone(appended.message),
                             nonce: nonce.map(Cow::into_owned),
-                        })
-                        .await
+                        };
+                        Box::pin(self.emit(&event)).await
                     }
                     Ok(_) => Ok(()),
-                    Err(e) => self.refuse(e, nonce.map(Cow::into_owned)).await,
+                    Err(e) => Box::pin(self.refuse(e, nonce.map(Cow::into_owned))).await,
                 }
             }
             Incoming::Typing => {
@@ -173,9 +171,9 @@ impl Reader {
                     return Ok(());
                 }
                 self.last_typing = Some(Instant::now());
-                match self.sender.typing(&self.state).await {
+                match Box::pin(self.sender.typing(&self.state)).await {
                     Ok(()) => Ok(()),
-                    Err(e) => self.refuse(e, None).await,
+                    Err(e) => Box::pin(self.refuse(e, None)).await,
                 }
             }
         }

@@ -16,7 +16,7 @@ use tokio::time::{sleep_until, Instant};
 use uuid::Uuid;
 
 use super::close::Close;
-use super::session::Heard;
+use super::session::Halves;
 use super::slot::SocketSlot;
 use crate::state::AppState;
 use crate::store::{Delivery, Own, RoomSignal, SignalRef, Subscription};
@@ -91,7 +91,7 @@ pub struct Writer<'a> {
     pub member_id: &'a str,
     /// This socket's count in the store, renewed every period.
     pub slot: &'a SocketSlot,
-    pub heard: &'a Heard,
+    pub halves: &'a Halves,
     /// Whether a text frame went out in the current period (not a ping:
     /// it would spare the next one).
     pub wrote: bool,
@@ -160,7 +160,8 @@ impl Writer<'_> {
         if Box::pin(self.text(hello)).await.is_err() {
             return None;
         }
-        let mut shutdown = self.state.closing.stop();
+        // The server's stop comes through the queue, after what is in it.
+        let _watch = self.state.closing.watch(queue);
         // One timer for both the periods and the room's end: every wake of
         // this task polls each pending branch, and this is the busiest loop
         // of the server.
@@ -172,7 +173,7 @@ impl Writer<'_> {
         // before the release that follows it on the same connection. Between
         // renewals there is none, and its branch is not polled.
         let mut renewal: Option<BoxFuture<'static, ()>> = None;
-        let (mut frames, mut quiet_since) = (self.heard.count(), Instant::now());
+        let (mut frames, mut quiet_since) = (self.halves.count(), Instant::now());
         loop {
             // Biased: the busy branch first, the timers polled only when
             // nothing else is ready (they cannot starve: the queue is
@@ -190,7 +191,7 @@ impl Writer<'_> {
                     if timer.deadline() >= deadline {
                         return Box::pin(self.expired()).await;
                     }
-                    let heard = self.heard.count();
+                    let heard = self.halves.count();
                     let client_spoke = heard != frames;
                     if client_spoke {
                         (frames, quiet_since) = (heard, Instant::now());
@@ -212,7 +213,6 @@ impl Writer<'_> {
                     renewal = Some(Box::pin(self.slot.renewal()));
                     timer.as_mut().reset((Instant::now() + PERIOD).min(deadline));
                 }
-                _ = &mut shutdown => return Some(Close::SHUTDOWN),
             }
         }
     }
@@ -236,7 +236,7 @@ impl Writer<'_> {
                 delivery = queue.recv() => {
                     let explains = match &delivery {
                         Delivery::Signal(s) => matches!(***s, RoomSignal::Destroyed { .. }),
-                        Delivery::Own(_) => false,
+                        Delivery::Own(_) | Delivery::Shutdown => false,
                         Delivery::Ended => true,
                     };
                     if explains {
@@ -267,6 +267,7 @@ impl Writer<'_> {
                 }
                 Err(Some(Close::GONE))
             }
+            Delivery::Shutdown => Err(Some(Close::SHUTDOWN)),
         }
     }
 

@@ -156,6 +156,8 @@ impl Drop for StopReader {
 mod tests {
     use std::future::Future;
     use std::net::IpAddr;
+    use std::sync::Arc;
+    use std::time::Duration;
 
     use axum::extract::ws::{Message as WsMessage, Utf8Bytes, WebSocket};
     use futures_util::stream::{SplitSink, SplitStream};
@@ -164,6 +166,7 @@ mod tests {
     use super::super::reader::Reader;
     use super::super::slot::SocketSlot;
     use super::super::writer::Writer;
+    use super::{Halves, StopReader};
     use crate::room::Sender;
     use crate::state::AppState;
     use crate::store::Subscription;
@@ -175,6 +178,29 @@ mod tests {
 
     type Sink = SplitSink<WebSocket, WsMessage>;
     type Stream = SplitStream<WebSocket>;
+
+    /// The reader waits on its stop like on a frame: woken when the
+    /// session's guard drops, and not before.
+    #[tokio::test]
+    async fn the_reader_is_woken_when_its_stop_drops() {
+        let halves = Arc::new(Halves::default());
+        let stop = StopReader(halves.clone());
+        let waiting = tokio::spawn({
+            let halves = halves.clone();
+            async move { halves.stopped().await }
+        });
+        // The waiter runs until it waits, and keeps waiting.
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        drop(stop);
+        tokio::time::timeout(Duration::from_secs(1), waiting)
+            .await
+            .expect("the dropped stop woke the reader")
+            .unwrap();
+        // Once stopped, always stopped.
+        halves.stopped().await;
+    }
 
     /// A socket's three futures live as long as it does, thousands at once
     /// (see [`super::run`]): they keep only the common path's state.

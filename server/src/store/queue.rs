@@ -1,5 +1,5 @@
-//! One socket's queue: the room's signals and the socket's own frames, in
-//! the order they came.
+//! One socket's queue: the room's signals, the socket's own frames and the
+//! server's stop, in the order they came.
 //!
 //! A room used to fan its signals out over a broadcast channel, and each
 //! socket's reader queued its answers on a channel of its own. Every wake of

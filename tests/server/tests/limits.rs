@@ -250,10 +250,12 @@ async fn two_thousand_idle_connections_do_not_keep_a_new_client_out() {
     for _ in 0..2_000 {
         idle.push(connect_from(me, addr).await);
     }
-    // Past the per-address share (256), each got a 429 and was closed.
+    // Past the per-address share (256), each got a 429 and was closed. The
+    // refusals' speed is not what this measures: on two cores shared with
+    // the other tests, one once took over 2 s to come (CI of e4571cc).
     let mut refused = 0;
     for tcp in idle.iter_mut().skip(300) {
-        let answer = read_to_close(tcp, Duration::from_secs(2))
+        let answer = read_to_close(tcp, Duration::from_secs(10))
             .await
             .unwrap_or_default();
         assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");

@@ -170,11 +170,6 @@ pub async fn start_with_store(
     tokio::spawn(every(FORGET_EVERY, watcher.clone(), move || {
         guard.rates.forget_idle()
     }));
-    tokio::spawn(every(
-        crate::metrics::UPKEEP_EVERY,
-        watcher.clone(),
-        crate::metrics::upkeep,
-    ));
     let task = tokio::spawn(serve.run(listener, watcher, sockets));
     tracing::info!(%addr, backend, tls = served, "room server listening");
     Ok(RunningServer {

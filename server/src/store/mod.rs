@@ -14,6 +14,7 @@ pub mod measured;
 pub mod memory;
 pub(crate) mod queue;
 pub mod redis;
+mod redis_args;
 pub mod redis_conn;
 pub mod redis_shard;
 mod room_ids;

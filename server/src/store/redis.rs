@@ -28,15 +28,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use private_chat_protocol::Message;
-use redis::{PushInfo, PushKind, Script, Value};
+use redis::{ErrorKind, PushInfo, PushKind, Script, ServerErrorKind, Value};
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::queue::{self, Listener};
+use super::redis_args::{JsonStr, NonceField, NonceMember, RoomKey};
 use super::redis_conn::{RedisConn, Target};
 use super::redis_shard::ShardSubscriber;
 use super::{
-    Appended, Author, MemberRecord, RoomSignal, RoomSnapshot, Shared, Store, StoreError,
+    Appended, Author, MemberRecord, RoomSignal, RoomSnapshot, Shared, SignalRef, Store, StoreError,
     Subscription,
 };
 
@@ -66,14 +67,6 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("unexpected data in redis: {e}"))
 }
 
-/// The nonce hash's field of a send, or `""` when it has no (or an empty) nonce.
-fn nonce_field(member_id: &str, nonce: Option<&str>) -> String {
-    match nonce {
-        Some(n) if !n.is_empty() => format!("{member_id}:{n}"),
-        _ => String::new(),
-    }
-}
-
 /// A script's answer: -1 means the room is gone.
 fn found(n: i64) -> Result<(), StoreError> {
     if n == -1 {
@@ -85,10 +78,6 @@ fn found(n: i64) -> Result<(), StoreError> {
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-fn json_string(s: &str) -> String {
-    serde_json::to_string(s).expect("a string always serializes")
 }
 
 struct Scripts {
@@ -131,20 +120,29 @@ const RECONNECT_WAIT: Duration = Duration::from_secs(5);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 impl Fanout {
-    fn dispatch(&self, channel: &str, payload: &[u8]) {
-        let Ok(signal) = serde_json::from_slice::<RoomSignal>(payload) else {
+    fn dispatch(&self, channel: &str, payload: Vec<u8>) {
+        let Ok(signal) = serde_json::from_slice::<RoomSignal>(&payload) else {
             tracing::warn!(channel, "ignoring a malformed signal");
             return;
+        };
+        let signal = match signal {
+            // The payload is the message's socket frame already, byte for
+            // byte (scripts/append.lua writes it as the writer would): the
+            // sockets get it as it came instead of a frame made again.
+            RoomSignal::Message { .. } => match String::from_utf8(payload) {
+                Ok(frame) => Shared::with_frame(signal, frame.into()),
+                Err(_) => Shared::new(signal),
+            },
+            _ => Shared::new(signal),
         };
         self.announce(channel, signal);
     }
 
     /// Queues `signal` for the channel's local sockets, forgetting the
     /// sockets that are gone.
-    fn announce(&self, channel: &str, signal: RoomSignal) {
+    fn announce(&self, channel: &str, signal: SignalRef) {
         let mut listeners = self.listeners.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(list) = listeners.get_mut(channel) {
-            let signal = Shared::new(signal);
             list.retain_mut(|l| l.deliver(&signal));
         }
     }
@@ -158,11 +156,14 @@ impl Fanout {
         };
         match push.kind {
             PushKind::SMessage => {
-                if let [channel, payload] = push.data.as_slice() {
-                    let channel: Option<String> = redis::from_redis_value_ref(channel).ok();
-                    let payload: Option<Vec<u8>> = redis::from_redis_value_ref(payload).ok();
-                    if let (Some(channel), Some(payload)) = (channel, payload) {
-                        self.dispatch(&channel, &payload);
+                // Both parts are bulk strings: the channel is read in place,
+                // the payload taken as it is (no copy of either).
+                let mut data = push.data;
+                if let [Value::BulkString(channel), Value::BulkString(payload)] =
+                    data.as_mut_slice()
+                {
+                    if let Ok(channel) = std::str::from_utf8(channel) {
+                        self.dispatch(channel, std::mem::take(payload));
                     }
                 }
                 true
@@ -196,7 +197,7 @@ impl Fanout {
 
     /// Tells one room's local listeners that signals may have been lost.
     fn missed(&self, channel: &str) {
-        self.announce(channel, RoomSignal::Missed);
+        self.announce(channel, Shared::new(RoomSignal::Missed));
     }
 
     /// Tells every local listener that signals may have been lost.
@@ -594,47 +595,73 @@ impl Store for RedisStore {
         nonce: Option<&str>,
         max_messages: usize,
     ) -> Result<Appended, StoreError> {
-        let nonce_member = nonce
-            .map(|n| format!(",\"nonce\":{}", json_string(n)))
-            .unwrap_or_default();
-        let reply: Value = self
-            .scripts
-            .append
-            .key(room_key(room_id))
-            .key(messages_key(room_id))
-            .key(nonces_key(room_id))
-            .arg(json_string(&author.member_id))
-            .arg(json_string(&author.name))
-            .arg(json_string(body))
+        // Built as one command, not through `Script::key`/`arg`: see
+        // redis_args.rs. A Redis that lost the script (a restart, a
+        // failover) answers NOSCRIPT: it is loaded, and the command sent again.
+        let mut append = redis::cmd("EVALSHA");
+        append
+            .arg(self.scripts.append.get_hash())
+            .arg(3)
+            .arg(RoomKey(room_id, ""))
+            .arg(RoomKey(room_id, ":messages"))
+            .arg(RoomKey(room_id, ":nonces"))
+            .arg(JsonStr(&author.member_id))
+            .arg(JsonStr(&author.name))
+            .arg(JsonStr(body))
             .arg(max_messages)
-            .arg(channel(room_id))
-            .arg(nonce_member)
-            .arg(nonce_field(&author.member_id, nonce))
-            .invoke_async(&mut self.conn.clone())
-            .await
-            .map_err(unavailable)?;
-        match reply {
-            Value::Int(-1) => Err(StoreError::NotFound),
-            Value::Int(-2) => Err(StoreError::MessageLimit),
-            Value::Array(items) => match items.as_slice() {
-                [Value::BulkString(raw), Value::Int(retry)] => {
-                    let appended = Appended {
-                        message: Arc::new(parse_message(raw)?),
-                        retry: *retry == 1,
-                    };
-                    // A retry waits too: the first copy may not have reached
-                    // the replicas when its answer was lost.
-                    self.replicated(room_id).await?;
-                    Ok(appended)
-                }
-                _ => Err(StoreError::Unavailable(format!(
-                    "unexpected reply {items:?}"
-                ))),
-            },
-            other => Err(StoreError::Unavailable(format!(
-                "unexpected reply {other:?}"
-            ))),
+            .arg(RoomKey(room_id, ":events"))
+            .arg(NonceMember(nonce))
+            .arg(NonceField(&author.member_id, nonce));
+        let mut conn = self.conn.clone();
+        let reply: Value = match append.query_async(&mut conn).await {
+            Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                self.scripts
+                    .append
+                    .load_async(&mut conn)
+                    .await
+                    .map_err(unavailable)?;
+                append.query_async(&mut conn).await
+            }
+            reply => reply,
         }
+        .map_err(unavailable)?;
+        let appended = match reply {
+            Value::Int(-1) => return Err(StoreError::NotFound),
+            Value::Int(-2) => return Err(StoreError::MessageLimit),
+            // A new message: made of what was sent, as stored, without
+            // reading the stored JSON back.
+            Value::Array(items) => match items.as_slice() {
+                [Value::Int(id), Value::Int(sent_at_ms)] => Appended {
+                    message: Arc::new(Message {
+                        id: *id as u64,
+                        member_id: author.member_id.clone(),
+                        name: author.name.clone(),
+                        body: body.to_owned(),
+                        sent_at_ms: *sent_at_ms as u64,
+                    }),
+                    retry: false,
+                },
+                // A retry: the stored message.
+                [Value::BulkString(raw)] => Appended {
+                    message: Arc::new(parse_message(raw)?),
+                    retry: true,
+                },
+                _ => {
+                    return Err(StoreError::Unavailable(format!(
+                        "unexpected reply {items:?}"
+                    )))
+                }
+            },
+            other => {
+                return Err(StoreError::Unavailable(format!(
+                    "unexpected reply {other:?}"
+                )))
+            }
+        };
+        // A retry waits too: the first copy may not have reached the
+        // replicas when its answer was lost.
+        self.replicated(room_id).await?;
+        Ok(appended)
     }
 
     async fn messages(

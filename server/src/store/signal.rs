@@ -53,6 +53,15 @@ impl Shared {
         })
     }
 
+    /// A signal whose frame is known already (a Redis payload that is the
+    /// frame itself).
+    pub fn with_frame(signal: RoomSignal, frame: Utf8Bytes) -> SignalRef {
+        Arc::new(Self {
+            signal,
+            frame: OnceLock::from(frame),
+        })
+    }
+
     /// The socket frame of this signal, made by `make` the first time.
     pub fn frame(&self, make: impl FnOnce() -> Utf8Bytes) -> Utf8Bytes {
         self.frame.get_or_init(make).clone()

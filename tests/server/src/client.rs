@@ -261,23 +261,37 @@ impl Socket {
         self.ws.send(m).await
     }
 
-    /// The next text event or the close; panics if nothing comes in time.
-    pub async fn next_frame(&mut self) -> Frame {
+    /// The text of the next text frame as it came, or the close's code;
+    /// panics if nothing comes in time.
+    async fn text_or_close(&mut self) -> Result<String, Option<u16>> {
         loop {
             let next = tokio::time::timeout(FRAME_WAIT, self.ws.next())
                 .await
                 .expect("socket hung: no frame in time");
             match next {
-                None => return Frame::Closed(None),
-                Some(Err(_)) => return Frame::Closed(None),
-                Some(Ok(WsMessage::Text(t))) => {
-                    return Frame::Event(serde_json::from_str(&t).expect("text frames are JSON"))
-                }
+                None | Some(Err(_)) => return Err(None),
+                Some(Ok(WsMessage::Text(t))) => return Ok(t.as_str().to_owned()),
                 Some(Ok(WsMessage::Close(frame))) => {
-                    return Frame::Closed(frame.map(|f| u16::from(f.code)));
+                    return Err(frame.map(|f| u16::from(f.code)));
                 }
                 Some(Ok(_)) => continue,
             }
+        }
+    }
+
+    /// The next text event or the close; panics if nothing comes in time.
+    pub async fn next_frame(&mut self) -> Frame {
+        match self.text_or_close().await {
+            Ok(t) => Frame::Event(serde_json::from_str(&t).expect("text frames are JSON")),
+            Err(code) => Frame::Closed(code),
+        }
+    }
+
+    /// The text of the next text frame, as it came; panics on a close.
+    pub async fn next_text(&mut self) -> String {
+        match self.text_or_close().await {
+            Ok(t) => t,
+            Err(code) => panic!("socket closed ({code:?}) while a text frame was expected"),
         }
     }
 

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use private_chat_protocol::ServerEvent;
 use private_chat_tests::{Backend, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -79,4 +80,43 @@ async fn expiry_reaches_sockets_on_both_instances() {
         assert_eq!(socket.close_code().await, Some(4001));
     }
     assert_eq!(one.traces_of(&a.room_id).await, Vec::<String>::new());
+}
+
+/// A message reaches the sockets of every instance as the payload its
+/// store script published, untouched: those bytes must be the very frame the
+/// server would make of the event itself, escapes and all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_published_message_is_the_servers_own_frame() {
+    let one = TestServer::start(Backend::Redis).await;
+    let two = TestServer::start(Backend::Redis).await;
+    let a = one.api().create("Älice", None).await;
+    let b = two.api().join(&a.room_id, "bob").await;
+    let mut sa = one.api().socket(&a).await;
+    let mut sb = two.api().socket(&b).await;
+    let body = "quote \" backslash \\ lines \n\t é 😀 </script> \u{1}";
+    let nonce = "n \"1\"";
+    sa.send_json(json!({"type": "send", "body": body, "nonce": nonce}))
+        .await;
+    for socket in [&mut sa, &mut sb] {
+        let text = loop {
+            let text = socket.next_text().await;
+            if text.contains("\"type\":\"message\"") {
+                break text;
+            }
+        };
+        let event: ServerEvent = serde_json::from_str(&text).expect("a message event");
+        let ServerEvent::Message {
+            message,
+            nonce: echoed,
+        } = &event
+        else {
+            panic!("not a message: {text}");
+        };
+        assert_eq!(
+            (message.body.as_str(), message.name.as_str()),
+            (body, "Älice")
+        );
+        assert_eq!(echoed.as_deref(), Some(nonce));
+        assert_eq!(text, serde_json::to_string(&event).unwrap());
+    }
 }

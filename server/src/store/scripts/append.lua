@@ -7,13 +7,14 @@
 -- ARGV[1] member_id, ARGV[2] name, ARGV[3] body (each a JSON string literal),
 -- ARGV[4] max messages, ARGV[5] channel, ARGV[6] nonce member ('' or ',"nonce":"..."'),
 -- ARGV[7] nonce field ('' or '<member_id>:<nonce>').
--- Returns {message JSON, 1 when a retry else 0}, -1 when the room is gone,
+-- Returns {id, sent_at_ms} of a new message (the server has the rest of
+-- it), {message JSON} of a retry's stored message, -1 when the room is gone,
 -- -2 at the limit.
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl <= 0 then return -1 end
 if ARGV[7] ~= '' then
   local prior = redis.call('HGET', KEYS[3], ARGV[7])
-  if prior then return {redis.call('LINDEX', KEYS[2], tonumber(prior) - 1), 1} end
+  if prior then return {redis.call('LINDEX', KEYS[2], tonumber(prior) - 1)} end
 end
 if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[4]) then return -2 end
 local id = redis.call('HINCRBY', KEYS[1], 'seq', 1)
@@ -28,4 +29,4 @@ if ARGV[7] ~= '' then
   redis.call('PEXPIRE', KEYS[3], ttl)
 end
 redis.call('SPUBLISH', ARGV[5], '{"type":"message","message":' .. msg .. ARGV[6] .. '}')
-return {msg, 0}
+return {id, tonumber(now)}

@@ -1,20 +1,17 @@
 //! Prometheus metrics for operators (`GET /metrics`).
 //!
-//! Counters and the store latency histogram go through the `metrics` facade
-//! into one process-wide recorder; gauges (live rooms, open sockets and
-//! connections) are read from the server's own state when scraped. Labels
-//! never hold room ids, tokens or addresses.
+//! Counters go through the `metrics` facade into one process-wide recorder;
+//! the store latency histogram is the server's own ([`latency`]); gauges
+//! (live rooms, open sockets and connections) are read from the server's own
+//! state when scraped. Labels never hold room ids, tokens or addresses.
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use private_chat_protocol::ErrorCode;
 
-/// The store-latency histogram's buckets, in seconds (0.1 ms .. 2.5 s).
-const STORE_BUCKETS: &[f64] = &[
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-];
+mod latency;
 
 pub const ROOMS_CREATED: &str = "private_chat_rooms_created_total";
 pub const ROOMS_DESTROYED: &str = "private_chat_rooms_destroyed_total";
@@ -27,32 +24,13 @@ pub const STORE_SECONDS: &str = "private_chat_store_seconds";
 fn handle() -> Option<&'static PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
     HANDLE
-        .get_or_init(|| {
-            PrometheusBuilder::new()
-                .set_buckets_for_metric(Matcher::Full(STORE_SECONDS.into()), STORE_BUCKETS)
-                .ok()?
-                .install_recorder()
-                .ok()
-        })
+        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
         .as_ref()
 }
-
-/// How often the recorder's upkeep runs (see [`upkeep`]).
-pub const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
 /// Installs the recorder (at start, so the first counts are not lost).
 pub fn install() {
     let _ = handle();
-}
-
-/// Folds the histogram's pending samples into its buckets. The recorder
-/// keeps every sample until then (`install_recorder` spawns no upkeep of
-/// its own), so without this an instance nobody scrapes would grow by
-/// every message's store time.
-pub fn upkeep() {
-    if let Some(handle) = handle() {
-        handle.run_upkeep();
-    }
 }
 
 /// A refusal answered, by its wire code.
@@ -72,7 +50,7 @@ pub fn message_stored() {
 }
 
 /// Defines [`StoreOp`] from one list, so every operation has its label and
-/// its place in `ALL` (which [`store_call`] indexes by discriminant).
+/// its place in `ALL` (which the histogram indexes by discriminant).
 macro_rules! store_ops {
     ($($op:ident => $label:literal,)*) => {
         /// The store's operations, the `op` label of [`STORE_SECONDS`].
@@ -109,19 +87,9 @@ store_ops! {
     Subscribe => "subscribe",
 }
 
-/// How long one store operation took. The histograms' handles are made
-/// once, like [`message_stored`]'s, so the hot path (one store call per
-/// message) skips the registry's lookup.
+/// How long one store operation took.
 pub fn store_call(op: StoreOp, took: Duration) {
-    static HANDLES: OnceLock<Vec<metrics::Histogram>> = OnceLock::new();
-    let handles = HANDLES.get_or_init(|| {
-        install();
-        StoreOp::ALL
-            .iter()
-            .map(|op| metrics::histogram!(STORE_SECONDS, "op" => op.as_str()))
-            .collect()
-    });
-    handles[op as usize].record(took.as_secs_f64());
+    latency::STORE.record(op, took);
 }
 
 /// What the server knows only when asked.
@@ -135,6 +103,7 @@ pub struct Gauges {
 /// The text exposition of every metric.
 pub fn render(gauges: &Gauges) -> String {
     let mut out = handle().map(|h| h.render()).unwrap_or_default();
+    latency::STORE.render(STORE_SECONDS, &mut out);
     for (name, help, value) in [
         (
             "private_chat_rooms_live",

@@ -42,21 +42,21 @@ use super::{
 };
 
 fn room_key(room_id: Uuid) -> String {
-    format!("privchat:{{{room_id}}}")
+    RoomKey::room(room_id).to_string()
 }
 
 fn messages_key(room_id: Uuid) -> String {
-    format!("privchat:{{{room_id}}}:messages")
+    RoomKey::messages(room_id).to_string()
 }
 
 /// Which nonce each member's sent messages carried: `<member_id>:<nonce>` =
 /// message id, so a retried send is answered, not stored twice.
 fn nonces_key(room_id: Uuid) -> String {
-    format!("privchat:{{{room_id}}}:nonces")
+    RoomKey::nonces(room_id).to_string()
 }
 
 fn channel(room_id: Uuid) -> String {
-    format!("privchat:{{{room_id}}}:events")
+    RoomKey::events(room_id).to_string()
 }
 
 fn unavailable(e: redis::RedisError) -> StoreError {
@@ -602,14 +602,14 @@ impl Store for RedisStore {
         append
             .arg(self.scripts.append.get_hash())
             .arg(3)
-            .arg(RoomKey(room_id, ""))
-            .arg(RoomKey(room_id, ":messages"))
-            .arg(RoomKey(room_id, ":nonces"))
+            .arg(RoomKey::room(room_id))
+            .arg(RoomKey::messages(room_id))
+            .arg(RoomKey::nonces(room_id))
             .arg(JsonStr(&author.member_id))
             .arg(JsonStr(&author.name))
             .arg(JsonStr(body))
             .arg(max_messages)
-            .arg(RoomKey(room_id, ":events"))
+            .arg(RoomKey::events(room_id))
             .arg(NonceMember(nonce))
             .arg(NonceField(&author.member_id, nonce));
         let mut conn = self.conn.clone();

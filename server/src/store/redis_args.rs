@@ -11,9 +11,31 @@ use std::io::Write;
 use redis::{RedisWrite, ToRedisArgs, ToSingleRedisArg};
 use uuid::Uuid;
 
-/// One of a room's keys: `privchat:{<room_id>}` followed by `suffix`
-/// (`""`, `":messages"`, `":nonces"`, `":events"`; see [`super::redis`]).
-pub struct RoomKey(pub Uuid, pub &'static str);
+/// One of a room's keys (see [`super::redis`]), the one place their names
+/// are spelled: `privchat:{<room_id>}` and a suffix.
+pub struct RoomKey(Uuid, &'static str);
+
+impl RoomKey {
+    /// The room's hash.
+    pub fn room(room_id: Uuid) -> Self {
+        Self(room_id, "")
+    }
+
+    /// The room's message list.
+    pub fn messages(room_id: Uuid) -> Self {
+        Self(room_id, ":messages")
+    }
+
+    /// The room's nonce hash.
+    pub fn nonces(room_id: Uuid) -> Self {
+        Self(room_id, ":nonces")
+    }
+
+    /// The room's sharded pub/sub channel.
+    pub fn events(room_id: Uuid) -> Self {
+        Self(room_id, ":events")
+    }
+}
 
 impl fmt::Display for RoomKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -92,8 +114,10 @@ mod tests {
     fn arguments_are_the_strings_they_replace() {
         let room = Uuid::new_v4();
         let mut cmd = redis::cmd("X");
-        cmd.arg(RoomKey(room, ""))
-            .arg(RoomKey(room, ":events"))
+        cmd.arg(RoomKey::room(room))
+            .arg(RoomKey::messages(room))
+            .arg(RoomKey::nonces(room))
+            .arg(RoomKey::events(room))
             .arg(JsonStr("Quiet \"Owl\"\n"))
             .arg(NonceMember(None))
             .arg(NonceMember(Some("n\"1")))
@@ -103,6 +127,8 @@ mod tests {
         let expected: Vec<Vec<u8>> = [
             "X".to_owned(),
             format!("privchat:{{{room}}}"),
+            format!("privchat:{{{room}}}:messages"),
+            format!("privchat:{{{room}}}:nonces"),
             format!("privchat:{{{room}}}:events"),
             serde_json::to_string("Quiet \"Owl\"\n").unwrap(),
             String::new(),

@@ -137,8 +137,8 @@ pub fn render(gauges: &Gauges) -> String {
 mod tests {
     use super::StoreOp;
 
-    /// `store_call` indexes its handles by discriminant: each operation
-    /// finds its own, under its own label.
+    /// The latency histogram indexes its counts by discriminant: each
+    /// operation finds its own, under its own label.
     #[test]
     fn store_ops_index_their_own_handle() {
         for (at, op) in StoreOp::ALL.iter().enumerate() {
